@@ -1,0 +1,54 @@
+# The project's habits. `make demo` and `make test` work on a fresh clone: they install the pinned
+# npm toolchain (anvil, forge, solc, Solidity libraries) first, and download nothing else.
+
+CARGO ?= cargo
+FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
+NPM_STAMP := node_modules/.package-lock.json
+COMPAT_STAMP := tests/compat/node_modules/.package-lock.json
+
+.PHONY: setup demo test test-contracts test-rust lint fmt bench vectors clean
+
+## setup: install the pinned npm toolchain (idempotent: reruns only when package-lock.json changes)
+setup: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(COMPAT_STAMP): tests/compat/package.json tests/compat/package-lock.json
+	npm --prefix tests/compat ci --no-audit --no-fund
+	@touch $@
+
+## demo: start four local chains, run the flow, stop
+demo: setup
+	$(CARGO) run --quiet --bin mee -- demo
+
+## test: every test — Solidity (forge), Rust (nextest + doctests), formatting and clippy
+test: setup lint test-contracts test-rust
+
+test-contracts: setup
+	cd contracts && ../$(FORGE) test
+
+test-rust: setup
+	$(CARGO) nextest run --workspace --no-fail-fast
+	$(CARGO) test --workspace --doc
+
+## lint: rustfmt check and clippy with warnings denied
+lint: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## bench: benchmarks (none yet beyond the demo's timing)
+bench: setup
+	$(CARGO) run --quiet --release --bin mee -- demo
+
+## vectors: regenerate the golden vectors in tests/vectors from the TypeScript SDK
+vectors: $(COMPAT_STAMP)
+	npm --prefix tests/compat run vectors
+
+clean:
+	$(CARGO) clean
+	rm -rf contracts/out contracts/cache

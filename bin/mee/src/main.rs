@@ -1,0 +1,38 @@
+//! `mee`: Smart Sessions on an MEE, from the command line.
+//!
+//! Stdout carries only results (one JSON document under `--json`); progress and logs go to stderr.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Smart Sessions on an MEE: local devnet, node and session commands.
+#[derive(Debug, Parser)]
+#[command(name = "mee", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole flow on local chains: start them, check them, stop them.
+    Demo(cmd::demo::DemoArgs),
+    /// Run local chains with the MEE contracts in the foreground until ctrl-c.
+    Devnet(cmd::devnet::DevnetArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+
+    match Cli::parse().command {
+        Command::Demo(args) => args.run().await,
+        Command::Devnet(args) => args.run().await,
+    }
+}
