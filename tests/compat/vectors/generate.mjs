@@ -17,6 +17,8 @@ const outDir = resolve(here, "../../vectors");
 
 const SECTIONS = [
   ["ids.json", "./sections/ids.mjs"],
+  ["policies.json", "./sections/policies.mjs"],
+  ["session-actions.json", "./sections/session-actions.mjs"],
 ];
 
 const only = process.argv.slice(2);
