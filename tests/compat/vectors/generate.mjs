@@ -19,6 +19,9 @@ const SECTIONS = [
   ["ids.json", "./sections/ids.mjs"],
   ["policies.json", "./sections/policies.mjs"],
   ["session-actions.json", "./sections/session-actions.mjs"],
+  ["session-abi.json", "./sections/session-abi.mjs"],
+  ["session-details.json", "./sections/session-details.mjs"],
+  ["enable-digests.json", "./sections/enable-digests.mjs"],
 ];
 
 const only = process.argv.slice(2);
