@@ -22,6 +22,7 @@ const SECTIONS = [
   ["session-abi.json", "./sections/session-abi.mjs"],
   ["session-details.json", "./sections/session-details.mjs"],
   ["enable-digests.json", "./sections/enable-digests.mjs"],
+  ["calldata.json", "./sections/calldata.mjs"],
 ];
 
 const only = process.argv.slice(2);
