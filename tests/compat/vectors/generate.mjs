@@ -23,6 +23,9 @@ const SECTIONS = [
   ["session-details.json", "./sections/session-details.mjs"],
   ["enable-digests.json", "./sections/enable-digests.mjs"],
   ["calldata.json", "./sections/calldata.mjs"],
+  ["init-code.json", "./sections/init-code.mjs"],
+  ["nonces.json", "./sections/nonces.mjs"],
+  ["userop-hash.json", "./sections/userop-hash.mjs"],
 ];
 
 const only = process.argv.slice(2);
