@@ -26,6 +26,7 @@ const SECTIONS = [
   ["init-code.json", "./sections/init-code.mjs"],
   ["nonces.json", "./sections/nonces.mjs"],
   ["userop-hash.json", "./sections/userop-hash.mjs"],
+  ["mee-signatures.json", "./sections/mee-signatures.mjs"],
 ];
 
 const only = process.argv.slice(2);
