@@ -27,6 +27,7 @@ const SECTIONS = [
   ["nonces.json", "./sections/nonces.mjs"],
   ["userop-hash.json", "./sections/userop-hash.mjs"],
   ["mee-signatures.json", "./sections/mee-signatures.mjs"],
+  ["quote-requests.json", "./sections/quote-requests.mjs"],
 ];
 
 const only = process.argv.slice(2);
