@@ -41,9 +41,9 @@ lint: setup
 fmt:
 	$(CARGO) fmt --all
 
-## bench: benchmarks (none yet beyond the demo's timing)
+## bench: the workspace benchmarks (criterion)
 bench: setup
-	$(CARGO) run --quiet --release --bin mee -- demo
+	$(CARGO) bench --workspace
 
 ## vectors: regenerate the golden vectors in tests/vectors from the TypeScript SDK
 vectors: $(COMPAT_STAMP)
