@@ -161,7 +161,7 @@ contract K1MeeValidator is IValidator, IStatelessValidator, ERC7739Validator {
         if (sigType == SIG_TYPE_SIMPLE) return SimpleModeLib.validateUserOp(userOpHash, sig[4:], owner);
         if (sigType == SIG_TYPE_ON_CHAIN) return TxModeLib.validateUserOp(userOpHash, sig[4:], owner);
         if (sigType == SIG_TYPE_ERC20_PERMIT) return PermitModeLib.validateUserOp(userOpHash, sig[4:], owner);
-        return MeeEcdsa.isValidCalldata(owner, userOpHash, sig) ? VALIDATION_SUCCESS : VALIDATION_FAILED;
+        return MeeEcdsa.isValidCalldataPersonalFirst(owner, userOpHash, sig) ? VALIDATION_SUCCESS : VALIDATION_FAILED;
     }
 
     /// @notice ERC-1271 for the calling account. MEE-prefixed signatures are checked in their

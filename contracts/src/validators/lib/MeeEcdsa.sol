@@ -44,6 +44,20 @@ library MeeEcdsa {
         return ECDSA.tryRecover(ECDSA.toEthSignedMessageHash(hash), v, r, s) == signer;
     }
 
+    /// @notice Like {isValidCalldata}, trying the eth-signed form first: cheaper for digests the
+    /// SDK personal-signs (userOp hashes, supertransaction roots). Accepts exactly the same set.
+    function isValidCalldataPersonalFirst(address signer, bytes32 hash, bytes calldata signature)
+        internal
+        view
+        returns (bool)
+    {
+        (bool ok, uint8 v, bytes32 r, bytes32 s) = split(signature);
+        if (!ok || signer == address(0)) return false;
+        if (uint256(s) > HALF_N || (v != 27 && v != 28)) return false;
+        if (ECDSA.tryRecover(ECDSA.toEthSignedMessageHash(hash), v, r, s) == signer) return true;
+        return ECDSA.tryRecover(hash, v, r, s) == signer;
+    }
+
     /// @notice Whether the calldata `signature` is `signer`'s signature over `hash` (raw or eth-signed).
     function isValidCalldata(address signer, bytes32 hash, bytes calldata signature) internal view returns (bool) {
         (bool ok, uint8 v, bytes32 r, bytes32 s) = split(signature);

@@ -46,7 +46,7 @@ library SimpleModeLib {
     {
         (bool ok, bytes32[] calldata proof, bytes calldata sig) = _tail(data, proofOffset);
         if (!ok) return false;
-        if (!MeeEcdsa.isValidCalldata(owner, root, sig)) return false;
+        if (!MeeEcdsa.isValidCalldataPersonalFirst(owner, root, sig)) return false;
         return MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
