@@ -202,10 +202,8 @@ abstract contract MeeTestBase is Test {
     }
 
     function legacyBody(TxFields memory t) internal pure returns (bytes memory) {
-        return abi.encodePacked(
-            rlpUint(t.nonce), rlpUint(t.gasPrice), rlpUint(t.gasLimit), rlpBytes(abi.encodePacked(t.to)),
-            rlpUint(t.value), rlpBytes(t.data)
-        );
+        bytes memory head = abi.encodePacked(rlpUint(t.nonce), rlpUint(t.gasPrice), rlpUint(t.gasLimit));
+        return abi.encodePacked(head, rlpBytes(abi.encodePacked(t.to)), rlpUint(t.value), rlpBytes(t.data));
     }
 
     /// @dev `0x00 ‖ rlp(signed EIP-155 legacy tx)` signed by `key`.
@@ -229,10 +227,9 @@ abstract contract MeeTestBase is Test {
     }
 
     function eip1559Body(TxFields memory t) internal pure returns (bytes memory) {
-        return abi.encodePacked(
-            rlpUint(t.chainId), rlpUint(t.nonce), rlpUint(1 gwei), rlpUint(t.gasPrice), rlpUint(t.gasLimit),
-            rlpBytes(abi.encodePacked(t.to)), rlpUint(t.value), rlpBytes(t.data), hex"c0"
-        );
+        bytes memory head = abi.encodePacked(rlpUint(t.chainId), rlpUint(t.nonce), rlpUint(1 gwei), rlpUint(t.gasPrice));
+        bytes memory tail = abi.encodePacked(rlpUint(t.gasLimit), rlpBytes(abi.encodePacked(t.to)), rlpUint(t.value));
+        return abi.encodePacked(head, tail, rlpBytes(t.data), hex"c0");
     }
 
     /// @dev `0x02 ‖ rlp(signed EIP-1559 tx)` signed by `key`.
