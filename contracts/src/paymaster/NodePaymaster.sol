@@ -105,6 +105,7 @@ contract NodePaymaster is BasePaymaster {
 
     function _postOp(PostOpMode, bytes calldata context, uint256 actualGasCost, uint256 actualUserOpFeePerGas)
         internal
+        virtual
         override
     {
         if (context.length != 120) return;
