@@ -61,8 +61,7 @@ contract NodePaymasterTest is MeeTestBase {
     }
 
     function maxCostOf(PackedUserOperation memory op) internal pure returns (uint256) {
-        uint256 gas = uint256(op.accountGasLimits) >> 128 + 0;
-        gas = (uint256(op.accountGasLimits) >> 128) + uint128(uint256(op.accountGasLimits)) + op.preVerificationGas
+        uint256 gas = (uint256(op.accountGasLimits) >> 128) + uint128(uint256(op.accountGasLimits)) + op.preVerificationGas
             + PM_VERIFICATION_GAS + POST_OP_GAS;
         return gas * uint128(uint256(op.gasFees));
     }
@@ -144,14 +143,13 @@ contract NodePaymasterTest is MeeTestBase {
         vm.assertEq(pm.getDeposit(), depositBefore);
     }
 
-    function _simpleWithNodeSig(PackedUserOperation memory op, address origin, bytes memory nodeSig)
+    function _simpleWithNodeSig(PackedUserOperation memory op, address, bytes memory nodeSig)
         internal
         view
         returns (bytes memory)
     {
         bytes32 h = opHash(op);
         bytes32 root = leafOf(h, 0, 0);
-        origin;
         return abi.encodePacked(simpleSig(root, 0, 0, new bytes32[](0), signRoot(ownerKey, root)), nodeSig);
     }
 
