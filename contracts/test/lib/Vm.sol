@@ -62,6 +62,8 @@ interface Vm {
     function expectEmit() external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
     function expectEmit(address emitter) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
+        external;
     function expectCall(address callee, bytes calldata data) external;
     function recordLogs() external;
 
