@@ -110,4 +110,8 @@ interface Vm {
     function assertLt(uint256 left, uint256 right) external pure;
     function assertLe(uint256 left, uint256 right) external pure;
     function assertLe(uint256 left, uint256 right, string calldata error) external pure;
+
+    // Added for the session tests
+    function expectPartialRevert(bytes4 revertData) external;
+    function getDeployedCode(string calldata artifactPath) external view returns (bytes memory runtimeBytecode);
 }

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {IActionPolicy} from "../interfaces/IPolicy.sol";
+import {PolicyBase} from "./PolicyBase.sol";
+
+/// @title ERC20SpendingLimitPolicy
+/// @notice Caps what a session may move out of the account per ERC-20 token, cumulatively.
+/// Init data: `abi.encode(address[] tokens, uint256[] limits)` (equal lengths, no zero token, no zero
+/// limit). Re-initializing first wipes every token of the previous configuration.
+/// @dev Action policy; the action's target is the token. Only calls with `value == 0` and these
+/// selectors pass: `transfer` / `transferFrom` add their amount to `alreadySpent` (`transferFrom` to
+/// the account itself counts 0), `approve` / `increaseAllowance` add theirs to `approvedAmount`; the
+/// check is `alreadySpent + approvedAmount ≤ limit`. A token not configured has limit 0.
+/// Storage, all per (configId, multiplexer, …, account) with the account as last key: the token
+/// list (length + up to 127 entries at offsets ≤ 127) and per-token usage.
+contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
+    error InvalidInitData();
+    error InvalidTokenAddress(address token);
+    error InvalidLimit(uint256 limit);
+
+    event TokenSpent(bytes32 id, address multiplexer, address token, address account, uint256 amount, uint256 remaining);
+
+    bytes4 internal constant TRANSFER = 0xa9059cbb;
+    bytes4 internal constant TRANSFER_FROM = 0x23b872dd;
+    bytes4 internal constant APPROVE = 0x095ea7b3;
+    bytes4 internal constant INCREASE_ALLOWANCE = 0x39509351;
+    uint256 internal constant MAX_TOKENS = 127;
+
+    struct TokenPolicyData {
+        uint256 alreadySpent;
+        uint256 approvedAmount;
+        uint256 spendingLimit;
+    }
+
+    struct TokenList {
+        uint256 length;
+        address[MAX_TOKENS] tokens;
+    }
+
+    mapping(bytes32 id => mapping(address multiplexer => mapping(address token => mapping(address account => TokenPolicyData))))
+        internal $policyData;
+    mapping(bytes32 id => mapping(address multiplexer => mapping(address account => TokenList))) internal $tokens;
+
+    function initializeWithMultiplexer(address account, bytes32 configId, bytes calldata initData) external {
+        (address[] memory tokens, uint256[] memory limits) = abi.decode(initData, (address[], uint256[]));
+        if (tokens.length != limits.length || tokens.length > MAX_TOKENS) revert InvalidInitData();
+        TokenList storage list = $tokens[configId][msg.sender][account];
+        uint256 old = list.length;
+        for (uint256 i; i < old; ++i) {
+            delete $policyData[configId][msg.sender][list.tokens[i]][account];
+        }
+        for (uint256 i; i < tokens.length; ++i) {
+            if (tokens[i] == address(0)) revert InvalidTokenAddress(tokens[i]);
+            if (limits[i] == 0) revert InvalidLimit(limits[i]);
+            $policyData[configId][msg.sender][tokens[i]][account] =
+                TokenPolicyData({alreadySpent: 0, approvedAmount: 0, spendingLimit: limits[i]});
+            list.tokens[i] = tokens[i];
+        }
+        list.length = tokens.length;
+        emit PolicySet(configId, msg.sender, account);
+    }
+
+    function checkAction(bytes32 id, address account, address target, uint256 value, bytes calldata data)
+        external
+        returns (uint256)
+    {
+        if (value != 0) return 1;
+        (bool ok, uint256 amount, bool isApproval) = _parse(account, data);
+        if (!ok) return 1;
+        return _record($policyData[id][msg.sender][target][account], id, target, account, amount, isApproval);
+    }
+
+    function _record(
+        TokenPolicyData storage d,
+        bytes32 id,
+        address token,
+        address account,
+        uint256 amount,
+        bool isApproval
+    ) private returns (uint256) {
+        uint256 spent = d.alreadySpent;
+        uint256 approved = d.approvedAmount;
+        uint256 limit = d.spendingLimit;
+        // overflow-safe form of `spent + approved + amount > limit`
+        if (spent > limit || approved > limit - spent || amount > limit - spent - approved) return 1;
+        if (isApproval) d.approvedAmount = approved + amount;
+        else d.alreadySpent = spent + amount;
+        emit TokenSpent(id, msg.sender, token, account, amount, limit - spent - approved - amount);
+        return 0;
+    }
+
+    /// @dev The amount a supported ERC-20 call moves (or approves), and whether it is an approval.
+    function _parse(address account, bytes calldata data)
+        private
+        pure
+        returns (bool ok, uint256 amount, bool isApproval)
+    {
+        if (data.length < 4) return (false, 0, false);
+        bytes4 selector = bytes4(data[0:4]);
+        if (selector == TRANSFER || selector == APPROVE || selector == INCREASE_ALLOWANCE) {
+            if (data.length < 68) return (false, 0, false);
+            return (true, uint256(bytes32(data[36:68])), selector != TRANSFER);
+        }
+        if (selector == TRANSFER_FROM) {
+            if (data.length < 100) return (false, 0, false);
+            address to = address(uint160(uint256(bytes32(data[36:68]))));
+            return (true, to == account ? 0 : uint256(bytes32(data[68:100])), false);
+        }
+        return (false, 0, false);
+    }
+
+    /// @notice Usage of `token` under a config.
+    function getPolicyData(bytes32 id, address multiplexer, address token, address account)
+        external
+        view
+        returns (uint256 spendingLimit, uint256 alreadySpent, uint256 approvedAmount)
+    {
+        TokenPolicyData storage d = $policyData[id][multiplexer][token][account];
+        return (d.spendingLimit, d.alreadySpent, d.approvedAmount);
+    }
+
+    function _supports(bytes4 id) internal pure override returns (bool) {
+        return id == type(IActionPolicy).interfaceId;
+    }
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {PackedUserOperation} from "account-abstraction/interfaces/PackedUserOperation.sol";
+
+import {IValidator, IStatelessValidator, MODULE_TYPE_VALIDATOR, MODULE_TYPE_STATELESS_VALIDATOR} from
+    "../interfaces/IERC7579Module.sol";
+import {ISmartSessionTypes} from "../interfaces/ISmartSession.sol";
+import {IPolicy, IUserOpPolicy, IActionPolicy, I1271Policy} from "../interfaces/IPolicy.sol";
+import {
+    Session,
+    PolicyData,
+    ActionData,
+    ERC7739Data,
+    ERC7739Context,
+    ERC7739ContextHashes,
+    EnableSession,
+    ChainDigest,
+    SmartSessionMode,
+    PolicyType,
+    FALLBACK_TARGET_FLAG,
+    FALLBACK_ACTIONID,
+    FALLBACK_ACTIONID_SMARTSESSION_CALL,
+    VALUE_SELECTOR
+} from "./DataTypes.sol";
+import {AssociatedSet, AssociatedSetLib} from "./lib/AssociatedSet.sol";
+import {IdLib} from "./lib/IdLib.sol";
+import {HashLib} from "./lib/HashLib.sol";
+import {EnableDecoder} from "./lib/EnableDecoder.sol";
+import {ExecutionDecoder} from "./lib/ExecutionDecoder.sol";
+import {ValidationDataLib} from "./lib/ValidationDataLib.sol";
+
+
+
+/// @dev Storage of one session's validator: packed header in the first slot, then the validator's
+/// init data as flat words (`data[i]` at slot offset `1 + i`, so offsets stay ≤ 126 < 128).
+struct SessionValidatorConfig {
+    address validator;
+    bool permitERC4337Paymaster;
+    uint64 dataLength;
+    bytes32[125] data;
+}
+
+/// @title SmartSessionStorage
+/// @notice State layout shared by `SmartSession` and the `SmartSessionViews` extension it delegates
+/// to; see `SmartSession` for the ERC-7562 storage rules this layout follows.
+abstract contract SmartSessionStorage is ISmartSessionTypes {
+    using AssociatedSetLib for AssociatedSet;
+
+    bytes4 internal constant EXECUTE_SELECTOR = 0xe9ae5c53;
+    bytes4 internal constant EXECUTE_USER_OP_SELECTOR = 0x8dd7712f;
+    bytes4 internal constant EXECUTE_COMPOSABLE_SELECTOR = 0xea5a6d91;
+    bytes4 internal constant EIP1271_SUCCESS = 0x1626ba7e;
+    bytes4 internal constant EIP1271_FAILED = 0xffffffff;
+    uint256 internal constant VALIDATION_FAILED = 1;
+    uint256 internal constant MAX_VALIDATOR_DATA = 125 * 32;
+
+    AssociatedSet internal $enabledSessions;
+    mapping(bytes32 permissionId => AssociatedSet) internal $userOpPolicies;
+    mapping(bytes32 permissionId => AssociatedSet) internal $erc1271Policies;
+    mapping(bytes32 actionId => mapping(bytes32 permissionId => AssociatedSet)) internal $actionPolicies;
+    mapping(bytes32 permissionId => AssociatedSet) internal $enabledActionIds;
+    mapping(bytes32 permissionId => AssociatedSet) internal $enabledDomains;
+    mapping(bytes32 permissionId => mapping(bytes32 appDomain => AssociatedSet)) internal $enabledContents;
+    mapping(bytes32 permissionId => mapping(address account => SessionValidatorConfig)) internal $sessionValidators;
+    mapping(bytes32 permissionId => mapping(address account => uint256)) internal $nonces;
+
+    /// @dev A memory copy of the call's arguments. Management entry points decode their structs from
+    /// it with the same (memory) ABI decoder that the ENABLE payload needs, instead of a second,
+    /// calldata-to-memory decoder: this keeps the module's code under the EIP-170 limit.
+    function _args() internal pure returns (bytes memory) {
+        return msg.data[4:];
+    }
+
+    function _loadValidatorData(SessionValidatorConfig storage conf) internal view returns (bytes memory data) {
+        uint256 len = conf.dataLength;
+        data = new bytes(len);
+        uint256 words = (len + 31) / 32;
+        for (uint256 i; i < words; ++i) {
+            bytes32 w = conf.data[i];
+            assembly ("memory-safe") {
+                mstore(add(add(data, 0x20), shl(5, i)), w)
+            }
+        }
+    }
+
+    function _isValidSessionSignature(bytes32 permissionId, address account, bytes32 hash, bytes memory sig)
+        internal
+        view
+        returns (bool)
+    {
+        SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
+        address validator = conf.validator;
+        if (validator == address(0)) revert SignerNotFound(permissionId, account);
+        return IStatelessValidator(validator).validateSignatureWithData(hash, sig, _loadValidatorData(conf));
+    }
+
+    function _requireEnabled(bytes32 permissionId, address account) internal view {
+        if (!$enabledSessions.contains(account, permissionId)) revert InvalidPermissionId(permissionId);
+    }
+
+}
