@@ -246,7 +246,7 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
     function execute(ExecutionMode mode, bytes calldata executionCalldata)
         external
         payable
-        onlyEntryPointOrSelf
+        onlyEntryPoint
         withHook
     {
         _executeMode(mode, executionCalldata);
@@ -521,7 +521,7 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
     receive() external payable {}
 
     /// @dev Routes unknown selectors to their fallback handler with the caller appended (ERC-2771
-    /// style), bracketed by the hook; answers the ERC-721/1155 receiver callbacks when unhandled.
+    /// style), bracketed by the hook for call-type handlers (staticcall handlers are not hooked); answers the ERC-721/1155 receiver callbacks when unhandled.
     fallback() external payable {
         FallbackHandler storage h = AccountStorage.layout().fallbacks[msg.sig];
         address handler = h.handler;
@@ -532,7 +532,8 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
             assembly ("memory-safe") {
                 hooking := tload(_HOOKING_FLAG_SLOT)
             }
-            bool runHook = hook != address(0) && !hooking;
+            // A staticcall handler cannot change state, and view callers could not run a stateful hook.
+            bool runHook = hook != address(0) && !hooking && !(calltype == CALLTYPE_STATIC);
             bytes memory hookData;
             if (runHook) hookData = IHook(hook).preCheck(msg.sender, msg.value, msg.data);
             bool success;
