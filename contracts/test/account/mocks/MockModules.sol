@@ -98,7 +98,10 @@ contract MockFallback is MockModule {
         return x + 1;
     }
 
-    function boom() external pure {
+    uint256 internal booms;
+
+    function boom() external {
+        ++booms;
         revert("boom");
     }
 }
