@@ -79,7 +79,7 @@ contract FactoryTest is AccountTestBase {
         require(ok);
         Log[] memory logs = abi.decode(ret, (Log[]));
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics.length > 0 && logs[i].topics[0] == topic) ++n;
+            if (logs[i].emitter == address(factory) && logs[i].topics.length > 0 && logs[i].topics[0] == topic) ++n;
         }
     }
 
