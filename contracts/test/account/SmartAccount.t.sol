@@ -693,4 +693,30 @@ contract SmartAccountTest is AccountTestBase {
         account.proxiableUUID();
         vm.assertEq(impl2.proxiableUUID(), 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc);
     }
+
+    function test_installModuleDirectlyAsUserOpCallData() public {
+        // the SDK sends installModule(...) as the userOp's callData (EntryPoint is the caller)
+        _ownerExec(account, abi.encodeCall(SmartAccount.installModule, (1, address(validator2), abi.encodePacked(owner2))));
+        vm.assertTrue(account.isModuleInstalled(1, address(validator2), ""));
+        _ownerExec(account, abi.encodeCall(SmartAccount.uninstallModule, (1, address(validator2), abi.encode(address(1), ""))));
+        vm.assertFalse(account.isModuleInstalled(1, address(validator2), ""));
+    }
+
+    function test_executeFromExecutor_delegatecallAndHook() public {
+        MockExecutor ex = new MockExecutor(_types(2));
+        MockHook hook = new MockHook(_types(4));
+        vm.startPrank(address(account));
+        account.installModule(2, address(ex), "");
+        account.installModule(4, address(hook), "");
+        vm.stopPrank();
+        MockDelegate d = new MockDelegate();
+        bytes32 slot = keccak256("exec-marker");
+        uint256 pre = hook.preChecks();
+        bytes[] memory r = ex.run(address(account), MODE_DELEGATE, abi.encodePacked(address(d), abi.encodeCall(MockDelegate.mark, (slot, bytes32(uint256(5))))));
+        vm.assertEq(r.length, 1);
+        vm.assertEq(vm.load(address(account), slot), bytes32(uint256(5)));
+        vm.assertEq(hook.preChecks(), pre + 1);
+        vm.assertEq(hook.lastSender(), address(ex));
+        vm.assertEq(hook.postChecks(), hook.preChecks());
+    }
 }
