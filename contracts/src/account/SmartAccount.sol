@@ -132,17 +132,20 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
         onlyEntryPoint
         returns (uint256 validationData)
     {
-        PackedUserOperation memory userOp = op;
         uint256 nonce_ = op.nonce;
         bytes1 mode = bytes1(bytes32(nonce_ << 24));
-        if (mode == _MODE_MODULE_ENABLE) {
-            userOp.signature = _enableMode(userOpHash, op.signature);
-        } else if (mode == _MODE_PREP) {
-            revert PrepModeNotSupported();
+        if (mode == _MODE_PREP) revert PrepModeNotSupported();
+        if (mode != _MODE_MODULE_ENABLE && AccountStorage.layout().preValidationHookERC4337 == address(0)) {
+            // Common path: hand the op to the validator as received.
+            validationData = IValidator(_handleValidator(address(uint160(nonce_ >> 64)))).validateUserOp(op, userOpHash);
+        } else {
+            PackedUserOperation memory userOp = op;
+            if (mode == _MODE_MODULE_ENABLE) userOp.signature = _enableMode(userOpHash, op.signature);
+            // Resolved after an enable-mode install, which may have installed this very validator.
+            address validator = _handleValidator(address(uint160(nonce_ >> 64)));
+            (userOpHash, userOp.signature) = _withPreValidationHook(userOpHash, userOp, missingAccountFunds);
+            validationData = IValidator(validator).validateUserOp(userOp, userOpHash);
         }
-        address validator = _handleValidator(address(uint160(nonce_ >> 64)));
-        (userOpHash, userOp.signature) = _withPreValidationHook(userOpHash, userOp, missingAccountFunds);
-        validationData = IValidator(validator).validateUserOp(userOp, userOpHash);
         if (missingAccountFunds != 0) {
             assembly ("memory-safe") {
                 // The EntryPoint verifies the deposit; a failed transfer is its concern.
