@@ -719,4 +719,11 @@ contract SmartAccountTest is AccountTestBase {
         vm.assertEq(hook.lastSender(), address(ex));
         vm.assertEq(hook.postChecks(), hook.preChecks());
     }
+
+    function test_zeroAddressIsNeverInstalled() public {
+        for (uint256 t; t < 10; ++t) vm.assertFalse(account.isModuleInstalled(t, address(0), abi.encodePacked(bytes4(0))));
+        vm.prank(address(account));
+        vm.expectRevert(abi.encodeWithSelector(SmartAccount.ModuleNotInstalled.selector, 4, address(0)));
+        account.uninstallModule(4, address(0), "");
+    }
 }

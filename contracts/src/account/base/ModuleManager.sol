@@ -272,6 +272,8 @@ abstract contract ModuleManager {
         view
         returns (bool)
     {
+        // Unset slots hold zero: the zero address is never "installed".
+        if (module == address(0)) return false;
         AccountStorage.Layout storage $ = AccountStorage.layout();
         if (moduleTypeId == MODULE_TYPE_VALIDATOR) return $.validators.contains(module);
         if (moduleTypeId == MODULE_TYPE_EXECUTOR) return $.executors.contains(module);
