@@ -34,6 +34,8 @@ interface Vm {
     function setNonce(address account, uint64 newNonce) external;
     function label(address account, string calldata newLabel) external;
     function snapshotState() external returns (uint256 snapshotId);
+    function setEvmVersion(string calldata evm) external;
+    function getCode(string calldata artifactPath) external view returns (bytes memory creationBytecode);
     function revertToState(uint256 snapshotId) external returns (bool success);
 
     // Callers
