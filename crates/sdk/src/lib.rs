@@ -6,6 +6,7 @@
 //!   limits).
 //! - [`action`]: session actions (ERC-20 transfer / approve / transferFrom, custom functions,
 //!   batches).
+//! - [`composable`]: composable calls with runtime values, constraints and conditions.
 //! - [`payment`]: the fee-token payment permission.
 //! - [`session`]: preparing sessions for on-chain enabling, granting them with an owner
 //!   signature, and checking session details before use.
@@ -15,6 +16,7 @@
 
 pub mod account;
 pub mod action;
+pub mod composable;
 mod error;
 pub mod payment;
 pub mod policy;

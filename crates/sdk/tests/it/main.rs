@@ -9,10 +9,12 @@ use std::{fs, path::PathBuf, str::FromStr};
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     signers::local::PrivateKeySigner,
+    sol_types::SolValue,
 };
 use mee_sdk::{
     account::MultichainAccount,
     action::{CustomAction, Erc20Action, SessionAction, batch, parse_function_selector},
+    composable::{ComposableCall, encode_composable, runtime},
     payment::{FeeToken, add_payment_policy},
     policy::{ComparisonValue, Policy, Rule, UniversalPolicy, calldata_argument},
     primitives::{
@@ -512,4 +514,170 @@ fn function_selectors_of_the_vectors() {
         parse_function_selector("0x273ea3e3").unwrap().to_string(),
         "0x273ea3e3"
     );
+}
+
+/// A constraint from its JSON form (`referenceData = abi.encode(bytes32)`).
+fn constraint_of(value: &Value) -> mee_sdk::primitives::execution::Constraint {
+    let reference = B256::from_str(text(&value["referenceData"])).unwrap();
+    match value["constraintType"].as_u64().unwrap() {
+        0 => runtime::eq(reference),
+        1 => runtime::gte(reference),
+        2 => runtime::lte(reference),
+        other => panic!("unexpected constraint type {other}"),
+    }
+}
+
+/// The signature `name(type,…)` of `function` in an ABI, and its input types.
+fn function_signature(abi: &Value, function: &str) -> (String, Vec<String>) {
+    let item = abi
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["type"] == "function" && item["name"] == function)
+        .unwrap_or_else(|| panic!("no function {function}"));
+    let types: Vec<String> = item["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|input| text(&input["type"]).to_owned())
+        .collect();
+    (format!("{function}({})", types.join(",")), types)
+}
+
+fn static_word(kind: &str, value: &Value) -> B256 {
+    match kind {
+        "address" => address(value).into_word(),
+        kind if kind.starts_with("uint") => B256::from(uint(value)),
+        other => panic!("no static encoding for {other}"),
+    }
+}
+
+#[test]
+fn calldata_json_composable_builder() {
+    let file = vectors("calldata.json");
+    for case in cases(&file, "composable") {
+        let expected: Vec<mee_sdk::primitives::execution::ComposableExecution> =
+            case["composableCalls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|call| {
+                    let params = call["inputParams"].as_array().unwrap();
+                    let mut built =
+                        ComposableCall::new(address(&call["to"]), text(&call["functionSig"]))
+                            .unwrap()
+                            .value(uint(&call["value"]));
+                    for param in params {
+                        let data = Bytes::from_str(text(&param["paramData"])).unwrap();
+                        built = if param["fetcherType"] == 0 {
+                            built.static_bytes(data)
+                        } else {
+                            let (target, calldata) =
+                                <(Address, Bytes)>::abi_decode_params(&data).unwrap();
+                            let constraints = param["constraints"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(constraint_of)
+                                .collect();
+                            built.runtime(runtime::static_call(target, calldata, constraints))
+                        };
+                    }
+                    built.build()
+                })
+                .collect();
+        let built = match case["params"]["type"].as_str() {
+            None => expected.clone(),
+            Some("rawCalldata") => {
+                let data = &case["params"]["data"];
+                let calldata = Bytes::from_str(text(&data["calldata"])).unwrap();
+                vec![
+                    mee_sdk::primitives::execution::ComposableExecution::raw_calldata(
+                        address(&data["to"]),
+                        U256::ZERO,
+                        &calldata,
+                    ),
+                ]
+            }
+            Some("default") => {
+                let data = &case["params"]["data"];
+                let (signature, types) =
+                    function_signature(&data["abi"], text(&data["functionName"]));
+                let mut call = ComposableCall::new(address(&data["to"]), &signature).unwrap();
+                if let Some(value) = data.get("value") {
+                    call = call.value(uint(value));
+                }
+                for (arg, kind) in data["args"].as_array().unwrap().iter().zip(&types) {
+                    if arg.get("isRuntime").is_none() {
+                        call = call.static_word(static_word(kind, arg));
+                        continue;
+                    }
+                    let runtime_param = &arg["inputParams"][0];
+                    let param_data = Bytes::from_str(text(&runtime_param["paramData"])).unwrap();
+                    let constraints: Vec<_> = runtime_param["constraints"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(constraint_of)
+                        .collect();
+                    call = call.runtime(match runtime_param["fetcherType"].as_u64().unwrap() {
+                        2 => runtime::erc20_balance(
+                            Address::from_slice(&param_data[..20]),
+                            Address::from_slice(&param_data[20..40]),
+                            constraints,
+                        ),
+                        1 => {
+                            let (target, calldata) =
+                                <(Address, Bytes)>::abi_decode_params(&param_data).unwrap();
+                            runtime::static_call(target, calldata, constraints)
+                        }
+                        other => panic!("{}: fetcher {other}", name(case)),
+                    });
+                }
+                for condition in data["conditions"].as_array().cloned().unwrap_or_default() {
+                    let (signature, arg_types) = function_signature(
+                        &condition["functionAbi"],
+                        text(&condition["functionName"]),
+                    );
+                    let mut calldata = parse_function_selector(&signature).unwrap().to_vec();
+                    for (arg, kind) in condition["args"].as_array().unwrap().iter().zip(&arg_types)
+                    {
+                        calldata.extend_from_slice(static_word(kind, arg).as_slice());
+                    }
+                    let reference = B256::from(uint(&condition["constraint"]["value"]));
+                    let constraint = match condition["constraint"]["type"].as_u64().unwrap() {
+                        0 => runtime::eq(reference),
+                        1 => runtime::gte(reference),
+                        2 => runtime::lte(reference),
+                        other => panic!("{}: constraint {other}", name(case)),
+                    };
+                    call = call.condition(runtime::static_call(
+                        address(&condition["targetContract"]),
+                        calldata,
+                        vec![constraint],
+                    ));
+                }
+                vec![call.build()]
+            }
+            Some(other) => panic!("{}: unknown params type {other}", name(case)),
+        };
+        assert_eq!(built, expected, "{}", name(case));
+        let calls: Vec<ComposableCall> = built
+            .iter()
+            .map(|execution| {
+                let mut call = ComposableCall::with_selector(execution.to, execution.functionSig)
+                    .value(execution.value);
+                for param in &execution.inputParams {
+                    call = call.runtime(param.clone());
+                }
+                call
+            })
+            .collect();
+        assert_eq!(
+            encode_composable(calls),
+            Bytes::from_str(text(&case["callData"])).unwrap(),
+            "{}",
+            name(case)
+        );
+    }
 }
