@@ -55,6 +55,119 @@ pub mod entry_point {
         Bytes::from_static(include_bytes!(concat!(env!("OUT_DIR"), "/EntryPoint.bin")));
 }
 
+/// The smart account (Nexus 1.2.0 ABI), its factory and bootstrap.
+pub mod account {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        SmartAccount,
+        "../../contracts/out/SmartAccount.sol/SmartAccount.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        AccountFactory,
+        "../../contracts/out/AccountFactory.sol/AccountFactory.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        AccountBootstrap,
+        "../../contracts/out/AccountBootstrap.sol/AccountBootstrap.json"
+    );
+}
+
+/// The K1 MEE validator (1.0.1 behaviour) and its variant that accepts EIP-7702-delegated owners.
+pub mod validators {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        K1MeeValidator,
+        "../../contracts/out/K1MeeValidator.sol/K1MeeValidator.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        K1MeeValidator7702,
+        "../../contracts/out/K1MeeValidator7702.sol/K1MeeValidator7702.json"
+    );
+}
+
+/// The node paymaster.
+pub mod paymaster {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        NodePaymaster,
+        "../../contracts/out/NodePaymaster.sol/NodePaymaster.json"
+    );
+}
+
+/// The Smart Sessions validator module (the module and the contract its views are delegated to).
+pub mod sessions {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        SmartSession,
+        "../../contracts/out/SmartSession.sol/SmartSession.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        SmartSessionViews,
+        "../../contracts/out/SmartSessionViews.sol/SmartSessionViews.json"
+    );
+}
+
+/// Smart Sessions policies.
+pub mod policies {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        SudoPolicy,
+        "../../contracts/out/SudoPolicy.sol/SudoPolicy.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        TimeFramePolicy,
+        "../../contracts/out/TimeFramePolicy.sol/TimeFramePolicy.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        UniActionPolicy,
+        "../../contracts/out/UniActionPolicy.sol/UniActionPolicy.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        UsageLimitPolicy,
+        "../../contracts/out/UsageLimitPolicy.sol/UsageLimitPolicy.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ValueLimitPolicy,
+        "../../contracts/out/ValueLimitPolicy.sol/ValueLimitPolicy.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ERC20SpendingLimitPolicy,
+        "../../contracts/out/ERC20SpendingLimitPolicy.sol/ERC20SpendingLimitPolicy.json"
+    );
+}
+
 /// Test tokens for local chains.
 pub mod tokens {
     alloy::sol!(

@@ -24,6 +24,8 @@ const ANVIL_DEFAULT_KEYS: [&str; 10] = [
 /// Index of the key that deploys the devnet's contracts; it is not handed out as a test key, so
 /// tests never race it for nonces.
 const DEPLOYER_INDEX: usize = 9;
+/// Index of the node's key: it owns the node paymaster and submits `handleOps`.
+const NODE_INDEX: usize = 8;
 
 /// A funded key of the devnet.
 #[derive(Clone, Debug, Serialize)]
@@ -49,14 +51,21 @@ impl TestKey {
     }
 }
 
-/// The test keys handed out to users of the devnet (every default key but the deployer's).
+/// The test keys handed out to users of the devnet (every default key but the deployer's and the
+/// node's).
 pub fn test_keys() -> Vec<TestKey> {
     ANVIL_DEFAULT_KEYS
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i != DEPLOYER_INDEX)
+        .filter(|(i, _)| *i != DEPLOYER_INDEX && *i != NODE_INDEX)
         .map(|(_, key)| TestKey::from_hex(key))
         .collect()
+}
+
+/// The node's key: the owner of the devnet's node paymaster, which only pays for bundles this key
+/// submits.
+pub fn node_key() -> TestKey {
+    TestKey::from_hex(ANVIL_DEFAULT_KEYS[NODE_INDEX])
 }
 
 /// The key that deploys the devnet's contracts.
@@ -81,7 +90,12 @@ mod tests {
     #[test]
     fn deployer_is_not_a_test_key() {
         let deployer = deployer_key().address;
-        assert_eq!(test_keys().len(), 9);
-        assert!(test_keys().iter().all(|k| k.address != deployer));
+        let node = node_key().address;
+        assert_eq!(test_keys().len(), 8);
+        assert!(
+            test_keys()
+                .iter()
+                .all(|k| k.address != deployer && k.address != node)
+        );
     }
 }

@@ -5,6 +5,9 @@
 //! - the EntryPoint v0.7 at `0x0000000071727De22E5E9d8BAf0edAc6f37da032`, created through the
 //!   deterministic deployer from the npm artifact, which reproduces the canonical address;
 //! - USDC (a 6-decimal test token with EIP-2612 `permit`) at one fixed address on every chain;
+//! - the account contracts of MEE 2.0.0 and 2.1.0 (implementation, factory, bootstrap, K1 MEE
+//!   validator), Smart Sessions and its six policies, each at its canonical address;
+//! - a node paymaster owned by the devnet's node key, with 100 ETH deposited on the EntryPoint;
 //! - funded test keys: anvil's default accounts, each holding 10,000 ETH and 1,000,000 USDC.
 //!
 //! The anvil processes end when the [`Devnet`] is dropped, and also when the process that started
@@ -33,7 +36,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
 };
 use mee_primitives::{
-    addresses::{DEVNET_USDC, ENTRY_POINT_V07},
+    addresses::{DEVNET_USDC, ENTRY_POINT_V07, MEE_VERSIONS, MeeVersionAddresses, SMART_SESSIONS},
     chains::REFERENCE_CHAINS,
 };
 use serde::Serialize;
@@ -41,7 +44,7 @@ use serde::Serialize;
 use crate::anvil::AnvilProcess;
 pub use crate::{
     deploy::{Method, Placed},
-    keys::{TestKey, test_keys},
+    keys::{TestKey, node_key, test_keys},
 };
 
 /// Environment variable naming the anvil binary to use.
@@ -109,6 +112,7 @@ pub struct DevnetBuilder {
     chain_ids: Vec<u64>,
     anvil: Option<PathBuf>,
     usdc_per_key: U256,
+    paymaster_deposit: U256,
     block_time: Option<u64>,
 }
 
@@ -125,6 +129,7 @@ impl DevnetBuilder {
             chain_ids: REFERENCE_CHAINS.to_vec(),
             anvil: None,
             usdc_per_key: deploy::usdc(1_000_000),
+            paymaster_deposit: U256::from(100u64) * U256::from(10u64).pow(U256::from(18u64)),
             block_time: None,
         }
     }
@@ -145,6 +150,12 @@ impl DevnetBuilder {
     /// USDC minted to each test key on each chain, in base units (6 decimals).
     pub const fn usdc_per_key(mut self, amount: U256) -> Self {
         self.usdc_per_key = amount;
+        self
+    }
+
+    /// The node paymaster's EntryPoint deposit on each chain, in wei (default 100 ETH).
+    pub const fn paymaster_deposit(mut self, wei: U256) -> Self {
+        self.paymaster_deposit = wei;
         self
     }
 
@@ -197,11 +208,18 @@ impl DevnetBuilder {
         // Deploy on all chains concurrently.
         let mut tasks = tokio::task::JoinSet::new();
         for (index, chain) in chains.iter().enumerate() {
-            let (chain_id, rpc_url, usdc) =
-                (chain.chain_id, chain.rpc_url.clone(), self.usdc_per_key);
-            tasks.spawn(
-                async move { (index, deploy::deploy_chain(chain_id, &rpc_url, usdc).await) },
+            let (chain_id, rpc_url, usdc, deposit) = (
+                chain.chain_id,
+                chain.rpc_url.clone(),
+                self.usdc_per_key,
+                self.paymaster_deposit,
             );
+            tasks.spawn(async move {
+                (
+                    index,
+                    deploy::deploy_chain(chain_id, &rpc_url, usdc, deposit).await,
+                )
+            });
         }
         while let Some(joined) = tasks.join_next().await {
             let (index, placed) = joined.expect("deployment task panicked");
@@ -262,6 +280,11 @@ impl Devnet {
         test_keys()
     }
 
+    /// The node paymaster (same address on every chain), owned by [`node_key`].
+    pub fn node_paymaster() -> Address {
+        deploy::node_paymaster_address()
+    }
+
     /// A serialisable description: chains, RPC URLs, contract addresses and test keys.
     pub fn info(&self) -> DevnetInfo {
         DevnetInfo {
@@ -276,6 +299,10 @@ impl Devnet {
                 .collect(),
             entry_point: ENTRY_POINT_V07,
             usdc: DEVNET_USDC,
+            mee_versions: MEE_VERSIONS.iter().map(MeeVersionInfo::from).collect(),
+            smart_sessions: SMART_SESSIONS,
+            node_paymaster: Self::node_paymaster(),
+            node_key: node_key(),
             usdc_per_key: self.usdc_per_key,
             test_keys: test_keys(),
         }
@@ -329,10 +356,45 @@ pub struct DevnetInfo {
     pub entry_point: Address,
     /// USDC (same address on every chain).
     pub usdc: Address,
+    /// The account contracts of each MEE version.
+    pub mee_versions: Vec<MeeVersionInfo>,
+    /// The Smart Sessions module.
+    pub smart_sessions: Address,
+    /// The node paymaster (funded on every chain).
+    pub node_paymaster: Address,
+    /// The node's key: owns the node paymaster and submits bundles (public anvil key).
+    pub node_key: TestKey,
     /// USDC each test key holds on each chain at start, in base units.
     pub usdc_per_key: U256,
     /// The funded test keys (public anvil keys; local use only).
     pub test_keys: Vec<TestKey>,
+}
+
+/// The contracts of one MEE version in a [`DevnetInfo`].
+#[derive(Clone, Debug, Serialize)]
+pub struct MeeVersionInfo {
+    /// The version, e.g. `"2.0.0"`.
+    pub version: &'static str,
+    /// The account implementation.
+    pub account_implementation: Address,
+    /// The account factory.
+    pub account_factory: Address,
+    /// The bootstrap.
+    pub bootstrap: Address,
+    /// The K1 MEE validator.
+    pub mee_validator: Address,
+}
+
+impl From<&MeeVersionAddresses> for MeeVersionInfo {
+    fn from(v: &MeeVersionAddresses) -> Self {
+        Self {
+            version: v.version,
+            account_implementation: v.account_implementation,
+            account_factory: v.account_factory,
+            bootstrap: v.bootstrap,
+            mee_validator: v.mee_validator,
+        }
+    }
 }
 
 /// One chain in a [`DevnetInfo`].

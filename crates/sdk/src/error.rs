@@ -1,0 +1,94 @@
+//! The SDK's error type.
+
+use alloy::primitives::{Address, U256};
+
+/// What can go wrong while building policies, actions, sessions and grants.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No session actions were given.
+    #[error("no session actions given")]
+    EmptyActions,
+    /// A session action group has no actions.
+    #[error("session actions for chain {chain_id} are empty")]
+    EmptyActionsForChain {
+        /// The chain of the empty group.
+        chain_id: u64,
+    },
+    /// An action builder was given no chain ids.
+    #[error("an action needs at least one chain id")]
+    NoChainIds,
+    /// The account has no deployment on a chain the request names.
+    #[error("the multichain account is not configured on chain {0}")]
+    UnknownChain(u64),
+    /// The session redeemer (the session key's address) is missing.
+    #[error("the session redeemer address is missing")]
+    MissingRedeemer,
+    /// A selector is not 4 bytes of hex.
+    #[error("invalid function selector {0:?}: expected 0x and 8 hex digits")]
+    BadSelector(String),
+    /// A function signature is not `name(type,…)`.
+    #[error("invalid function signature {0:?}: expected name(type,...)")]
+    BadFunctionSignature(String),
+    /// A universal policy was given more than 16 rules.
+    #[error("a universal policy holds at most 16 rules, got {0}")]
+    TooManyRules(usize),
+    /// `calldata_argument` positions start at 1.
+    #[error("calldata argument positions start at 1, got {0}")]
+    BadCalldataArgument(u64),
+    /// A comparison value is longer than 32 bytes.
+    #[error("a comparison value is at most 32 bytes, got {0}")]
+    ComparisonValueTooLong(usize),
+    /// A batch of session actions has fewer than two entries.
+    #[error("a batch needs at least 2 session actions, got {0}")]
+    BatchTooSmall(usize),
+    /// A batch mixes chains.
+    #[error("batched session actions must share one chain, got {first} and {other}")]
+    BatchMixedChains {
+        /// The first entry's chain.
+        first: u64,
+        /// A different chain in the batch.
+        other: u64,
+    },
+    /// The fee-token transfer's universal policy has no free rule slot for the payment rule.
+    #[error(
+        "cannot add the payment rule: the universal policy of the fee-token transfer on {token} already has 16 rules"
+    )]
+    PaymentPolicyConflict {
+        /// The fee token.
+        token: Address,
+    },
+    /// Raising a rule by the payment amount overflows 256 bits.
+    #[error("raising a limit of {value} by the payment amount overflows")]
+    PaymentAmountOverflow {
+        /// The value that would overflow.
+        value: U256,
+    },
+    /// A fee token is set, but neither a maximum payment amount nor its decimals are known.
+    #[error("a fee token needs max_payment_amount or the token's decimals")]
+    MissingMaxPaymentAmount,
+    /// `ENABLE_AND_USE` was asked for with session details that hold no grant.
+    #[error("ENABLE_AND_USE needs session details from a grant (mode 0x02)")]
+    EnableWithoutGrant,
+    /// `USE` was asked for with session details that still need enabling.
+    #[error("USE mode does not take granted session details (mode 0x02); use ENABLE_AND_USE")]
+    UseWithGrant,
+    /// No session details are for the chain of a userOp.
+    #[error("no session details found for chain {0}")]
+    NoSessionDetails(u64),
+    /// Policy init data did not decode.
+    #[error("policy init data does not decode: {0}")]
+    Abi(#[from] alloy::sol_types::Error),
+    /// The signer failed.
+    #[error("signing failed: {0}")]
+    Signer(#[from] alloy::signers::Error),
+}
+
+impl Error {
+    /// Whether the error comes from the caller's input (as opposed to a signer failure).
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Self::Signer(_))
+    }
+}
+
+/// The SDK's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
