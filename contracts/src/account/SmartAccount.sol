@@ -365,7 +365,9 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
         onlyEntryPoint
         withHook
     {
-        _executeMode(mode, executionCalldata);
+        // Single call, revert on failure (the common userOp): no result array, no return data copy.
+        if (ExecutionMode.unwrap(mode) >> 240 == 0) _executeSingleNoReturn(executionCalldata);
+        else _executeMode(mode, executionCalldata);
     }
 
     /// @inheritdoc IERC7579Account

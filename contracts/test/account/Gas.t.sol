@@ -16,6 +16,11 @@ import {TestUSDC} from "../../src/tokens/TestUSDC.sol";
 ///   prefund), as in the alchemy/bcnmy aa-benchmarks fresh-state runs;
 /// - "steady": the account already has an EntryPoint deposit and a used nonce key, as in the Nexus
 ///   GAS_REPORT setup ("prefunded").
+/// The Nexus GAS_REPORT numbers come from a harness that deploys the account inside the measured test
+/// transaction, so the account, its implementation, validator and every storage slot the op touches
+/// except the recipient's are already warm (about 27k gas of EIP-2929 cold-access surcharges less than
+/// a real transaction). `test_gas_nexusReportReplica_*` reproduces that harness for a like-for-like
+/// comparison; the other cases start cold.
 contract GasTest is AccountTestBase {
     TestUSDC internal usdc;
     SmartAccount internal firstOpAccount;
@@ -93,20 +98,21 @@ contract GasTest is AccountTestBase {
         uint256 g = _measure("tx gas: first op, ERC-20 transfer, fresh recipient", opsFirst);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
         // aa-benchmarks (fresh state): Nexus 188,136; SimpleAccount 175,283
-        vm.assertLe(g, 195_000, "gas regression");
+        vm.assertLe(g, 188_136, "gas regression");
     }
 
     function test_gas_steady_erc20TransferFreshRecipient() public {
         uint256 g = _measure("tx gas: steady, ERC-20 transfer, fresh recipient", opsSteadyFresh);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
-        // Nexus GAS_REPORT: 98,023 (cold recipient), measured in a warmer harness (see report)
-        vm.assertLe(g, 130_000, "gas regression");
+        // Nexus GAS_REPORT: 98,023 (cold recipient), measured with the account warm: see
+        // `test_gas_nexusReportReplica_deployedErc20TransferColdRecipient` for the same harness
+        vm.assertLe(g, 124_000, "gas regression");
     }
 
     function test_gas_steady_erc20TransferExistingHolder() public {
         uint256 g = _measure("tx gas: steady, ERC-20 transfer, recipient holds tokens", opsSteadyHolder);
         vm.assertEq(usdc.balanceOf(HOLDER), 2e6 + 1);
-        vm.assertLe(g, 112_000, "gas regression");
+        vm.assertLe(g, 107_000, "gas regression");
     }
 
     function test_gas_deployViaInitCodeAndErc20Transfer() public {
@@ -114,7 +120,53 @@ contract GasTest is AccountTestBase {
         vm.assertTrue(counterfactual.code.length > 0);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
         // Nexus GAS_REPORT: 356,379 (deploy + ERC-20 transfer, prefunded); aa-benchmarks creation 342,381
-        vm.assertLe(g, 370_000, "gas regression");
+        vm.assertLe(g, 356_379, "gas regression");
+    }
+
+    /// The Nexus GAS_REPORT case "ERC20 transfer, Smart Account, deployed, cold recipient" (98,023)
+    /// reproduced step by step: inside the measuring test the account is deployed through handleOps
+    /// with initCode and a 100 ETH EntryPoint deposit, then receives the tokens, then the op is built
+    /// (getNonce, getUserOpHash) and handleOps is called and timed. Everything but the recipient is
+    /// therefore warm: the account and its implementation, the ERC-1967 slot, the validator and the
+    /// owner slot, the hook and pre-validation-hook slots, the nonce and deposit slots, the token and
+    /// the account's token balance. Gas limits as in that harness (3e6 each).
+    function test_gas_nexusReportReplica_deployedErc20TransferColdRecipient() public {
+        bytes memory initData = _initData(owner);
+        bytes32 salt = bytes32(uint256(7));
+        address acct = factory.computeAccountAddress(initData, salt);
+        entryPoint.depositTo{value: 100 ether}(acct);
+        PackedUserOperation[] memory deploy = new PackedUserOperation[](1);
+        deploy[0] = _nexusHarnessOp(acct, "", abi.encodePacked(address(factory), abi.encodeCall(AccountFactory.createAccount, (initData, salt))));
+        entryPoint.handleOps(deploy, bundler);
+        usdc.mint(address(this), 1e6);
+        usdc.transfer(acct, 1e6);
+
+        PackedUserOperation[] memory m = new PackedUserOperation[](1);
+        m[0] = _nexusHarnessOp(acct, _execSingle(address(usdc), 0, abi.encodeCall(usdc.transfer, (FRESH, 1e6))), "");
+        bytes memory callData = abi.encodeCall(IEntryPoint.handleOps, (m, bundler));
+        uint256 g0 = gasleft();
+        entryPoint.handleOps(m, bundler);
+        uint256 used = g0 - gasleft();
+        uint256 txGas = used + 21_000 + _calldataGas(callData);
+        emit log_named_uint("tx gas (Nexus GAS_REPORT replica): deployed, ERC-20 transfer, cold recipient", txGas);
+        vm.assertEq(usdc.balanceOf(FRESH), 1e6);
+        // Nexus GAS_REPORT: 98,023
+        vm.assertLe(txGas, 98_023, "above the Nexus 1.2.0 report");
+    }
+
+    function _nexusHarnessOp(address sender, bytes memory callData, bytes memory initCode)
+        internal
+        view
+        returns (PackedUserOperation memory op)
+    {
+        op.sender = sender;
+        op.nonce = entryPoint.getNonce(sender, 0);
+        op.initCode = initCode;
+        op.callData = callData;
+        op.accountGasLimits = bytes32((uint256(3e6) << 128) | uint256(3e6));
+        op.preVerificationGas = 3e6;
+        op.gasFees = bytes32((uint256(3e6) << 128) | uint256(3e6));
+        op.signature = signPacked(ownerKey, ethSignedHash(entryPoint.getUserOpHash(op)));
     }
 
     /// Same op as `test_gas_steady_erc20TransferFreshRecipient`, measured the way the Nexus harness
@@ -131,7 +183,7 @@ contract GasTest is AccountTestBase {
         uint256 txGas = used + 21_000 + _calldataGas(callData);
         emit log_named_uint("tx gas (Nexus harness style): steady, ERC-20 transfer, fresh recipient", txGas);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
-        vm.assertLe(txGas, 135_000, "gas regression");
+        vm.assertLe(txGas, 126_000, "gas regression");
     }
 }
 
