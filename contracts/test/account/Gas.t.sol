@@ -6,6 +6,8 @@ import {PackedUserOperation} from "account-abstraction/interfaces/PackedUserOper
 import {IEntryPoint} from "account-abstraction/interfaces/IEntryPoint.sol";
 import {SmartAccount} from "../../src/account/SmartAccount.sol";
 import {AccountFactory} from "../../src/account/AccountFactory.sol";
+import {AccountBootstrap} from "../../src/account/AccountBootstrap.sol";
+import {K1MeeValidator} from "../../src/validators/K1MeeValidator.sol";
 import {TestUSDC} from "../../src/tokens/TestUSDC.sol";
 
 /// @notice Gas per userOp through EntryPoint.handleOps, bundle of one, with the "tx gas" definition of
@@ -36,6 +38,7 @@ contract GasTest is AccountTestBase {
 
     function setUp() public override {
         super.setUp();
+        _useDefaultValidator();
         vm.deal(bundler, 1 ether);
         usdc = new TestUSDC();
         usdc.mint(HOLDER, 1e6);
@@ -62,6 +65,14 @@ contract GasTest is AccountTestBase {
         );
     }
 
+    /// @dev Replaces the test default validator with the deployed one in a subclass.
+    function _useDefaultValidator() internal virtual {}
+
+    /// @dev The owner's signature over a userOp hash as the validator in use expects it first.
+    function _opSignature(bytes32 userOpHash) internal view virtual returns (bytes memory) {
+        return signPacked(ownerKey, userOpHash);
+    }
+
     function _signed(address sender, uint256 nonce_, bytes memory callData, bytes memory initCode)
         internal
         view
@@ -69,7 +80,7 @@ contract GasTest is AccountTestBase {
     {
         op = _userOp(sender, nonce_, callData);
         op.initCode = initCode;
-        op.signature = signPacked(ownerKey, entryPoint.getUserOpHash(op));
+        op.signature = _opSignature(entryPoint.getUserOpHash(op));
     }
 
     function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
@@ -166,6 +177,7 @@ contract GasTest is AccountTestBase {
         op.accountGasLimits = bytes32((uint256(3e6) << 128) | uint256(3e6));
         op.preVerificationGas = 3e6;
         op.gasFees = bytes32((uint256(3e6) << 128) | uint256(3e6));
+        // the Nexus harness signs the EIP-191 hash of the userOp hash, as the SDKs do
         op.signature = signPacked(ownerKey, ethSignedHash(entryPoint.getUserOpHash(op)));
     }
 
@@ -187,3 +199,18 @@ contract GasTest is AccountTestBase {
     }
 }
 
+
+/// @notice The same measurements with the deployed default validator, the MEE validator, in its plain
+/// (non-MEE) ECDSA mode with the EIP-191 signature the SDK produces.
+contract GasK1MeeTest is GasTest {
+    function _useDefaultValidator() internal override {
+        K1MeeValidator mee = new K1MeeValidator();
+        implementation = new SmartAccount(address(entryPoint), address(mee), IMPL_INIT_DATA);
+        bootstrap = new AccountBootstrap(address(mee), IMPL_INIT_DATA);
+        factory = new AccountFactory(address(implementation));
+    }
+
+    function _opSignature(bytes32 userOpHash) internal view override returns (bytes memory) {
+        return signPacked(ownerKey, ethSignedHash(userOpHash));
+    }
+}
