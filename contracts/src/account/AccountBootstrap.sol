@@ -24,6 +24,13 @@ struct BootstrapPreValidationHookConfig {
     bytes data;
 }
 
+/// @dev An ERC-7484 module-registry configuration, as the registry entry points take it.
+struct RegistryConfig {
+    address registry;
+    address[] attesters;
+    uint8 threshold;
+}
+
 /// @title AccountBootstrap
 /// @notice Initialization logic a new account delegatecalls (`initData = abi.encode(bootstrap, call)`):
 /// sets up the default validator and installs the given modules in the account's storage.
@@ -31,6 +38,10 @@ struct BootstrapPreValidationHookConfig {
 /// @dev Its default validator must be the account implementation's. Only immutables are set at
 /// construction, so the runtime code may be copied to another address.
 contract AccountBootstrap is ModuleManager {
+    /// @notice This deployment has no ERC-7484 module registry; a non-zero registry is refused rather than
+    /// silently not enforced.
+    error RegistryNotSupported(address registry);
+
     constructor(address defaultValidator, bytes memory initData) ModuleManager(defaultValidator, initData) {}
 
     /// @notice Initializes the default validator with `data` (for the default validator: the owner).
@@ -47,6 +58,24 @@ contract AccountBootstrap is ModuleManager {
         BootstrapConfig[] calldata fallbacks,
         BootstrapPreValidationHookConfig[] calldata preValidationHooks
     ) external payable {
+        IModule(_DEFAULT_VALIDATOR).onInstall(defaultValidatorInitData);
+        _installAll(validators, executors, hook, fallbacks, preValidationHooks);
+    }
+
+    /// @notice The registry variant of `initNexusWithDefaultValidatorAndOtherModulesNoRegistry`, for SDKs
+    /// that always send a registry config. No module registry is used: `registryConfig.registry` must be
+    /// zero (its attesters and threshold are then ignored and nothing is stored); otherwise
+    /// `RegistryNotSupported`.
+    function initNexusWithDefaultValidatorAndOtherModules(
+        bytes calldata defaultValidatorInitData,
+        BootstrapConfig[] calldata validators,
+        BootstrapConfig[] calldata executors,
+        BootstrapConfig calldata hook,
+        BootstrapConfig[] calldata fallbacks,
+        BootstrapPreValidationHookConfig[] calldata preValidationHooks,
+        RegistryConfig calldata registryConfig
+    ) external payable {
+        if (registryConfig.registry != address(0)) revert RegistryNotSupported(registryConfig.registry);
         IModule(_DEFAULT_VALIDATOR).onInstall(defaultValidatorInitData);
         _installAll(validators, executors, hook, fallbacks, preValidationHooks);
     }

@@ -37,6 +37,14 @@ import {ExecutionLib} from "./lib/ExecutionLib.sol";
 import {SentinelList, SentinelListLib, SENTINEL} from "./lib/SentinelList.sol";
 import {ComposableExecution, ComposableExecutionLib} from "./lib/ComposableExecutionLib.sol";
 
+/// @dev An owner-signed request to remove a hook without running it.
+struct EmergencyUninstall {
+    address hook;
+    uint256 hookType;
+    bytes deInitData;
+    uint256 nonce;
+}
+
 /// @title SmartAccount
 /// @notice A modular ERC-4337 v0.7 / ERC-7579 smart account, ABI- and storage-compatible with
 /// Nexus 1.2.0 ("biconomy.nexus.1.2.0"): nonce-routed validators with an immutable default validator,
@@ -50,6 +58,12 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
 
     /// @notice ERC-1967 implementation changed.
     event Upgraded(address indexed implementation);
+    /// @notice A PREP account was initialized; `r` is its PREP signature's r value.
+    event PREPInitialized(bytes32 r);
+    /// @notice The emergency-uninstall timelock for `hook` started at `timestamp`.
+    event EmergencyHookUninstallRequest(address hook, uint256 timestamp);
+    /// @notice A stale emergency-uninstall request for `hook` was restarted at `timestamp`.
+    event EmergencyHookUninstallRequestReset(address hook, uint256 timestamp);
 
     /// @notice The caller may not call this function.
     error AccountAccessUnauthorized();
@@ -59,8 +73,18 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
     error EnableModeSigError();
     /// @notice The module-enable data in the userOp signature is truncated or inconsistent.
     error EnableModeDataMalformed();
-    /// @notice Nonce mode 0x02 (PREP) is not supported by this implementation.
-    error PrepModeNotSupported();
+    /// @notice The PREP data does not derive this account's address.
+    error InvalidPREP();
+    /// @notice PREP initialization was requested for an account that is already initialized.
+    error AccountAlreadyInitialized();
+    /// @notice The emergency-uninstall signature does not verify.
+    error EmergencyUninstallSigError();
+    /// @notice The emergency-uninstall nonce was used before.
+    error InvalidNonce();
+    /// @notice The emergency-uninstall timelock for this hook has not run out yet.
+    error EmergencyTimeLockNotExpired();
+    /// @notice `emergencyUninstallHook` only handles hook types 4, 8 and 9.
+    error UnsupportedModuleType(uint256 moduleTypeId);
     /// @notice The module is not installed as `moduleTypeId`.
     error ModuleNotInstalled(uint256 moduleTypeId, address module);
     /// @notice Uninstalling would leave no initialized validator while the default validator is unset.
@@ -85,6 +109,13 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
     /// @dev `keccak256("ModuleEnableMode(address module,uint256 moduleType,bytes32 userOpHash,bytes initData)")`.
     bytes32 internal constant MODULE_ENABLE_MODE_TYPE_HASH =
         0xf6c866c1cd985ce61f030431e576c0e82887de0643dfa8a2e6efc3463e638ed0;
+    /// @dev `keccak256("EmergencyUninstall(address hook,uint256 hookType,bytes deInitData,uint256 nonce)")`.
+    bytes32 internal constant EMERGENCY_UNINSTALL_TYPE_HASH =
+        0xd3ddfc12654178cc44d4a7b6b969cfdce7ffe6342326ba37825314cffa0fba9c;
+    /// @dev A requested emergency uninstall may run this long after the request ...
+    uint256 internal constant _EMERGENCY_TIMELOCK = 1 days;
+    /// @dev ... and the request goes stale (and is restarted) three timelocks after it was made.
+    uint256 internal constant _EMERGENCY_REQUEST_STALE = 3 days;
     /// @dev Transient flag the proxy constructor sets to allow `initializeAccount`.
     bytes32 internal constant INIT_SLOT = 0x90b772c2cb8a51aa7a8a65fc23543c6d022d5b3f8e2b92eed79fba7eef829300;
     /// @dev ERC-1967 implementation slot.
@@ -126,7 +157,9 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Validates `op` with the validator named in its nonce (bits 64..223; zero = default
-    /// validator), after installing a module first when the nonce mode byte is MODULE_ENABLE.
+    /// validator). Nonce mode byte MODULE_ENABLE (0x01) installs a module first; PREP (0x02) proves the
+    /// account is the PREP of `initData` and initializes it first (§ `_handlePREP`). Any other mode byte
+    /// validates plainly.
     function validateUserOp(PackedUserOperation calldata op, bytes32 userOpHash, uint256 missingAccountFunds)
         external
         onlyEntryPoint
@@ -134,14 +167,23 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
     {
         uint256 nonce_ = op.nonce;
         bytes1 mode = bytes1(bytes32(nonce_ << 24));
-        if (mode == _MODE_PREP) revert PrepModeNotSupported();
-        if (mode != _MODE_MODULE_ENABLE && AccountStorage.layout().preValidationHookERC4337 == address(0)) {
-            // Common path: hand the op to the validator as received.
-            validationData = IValidator(_handleValidator(address(uint160(nonce_ >> 64)))).validateUserOp(op, userOpHash);
+        if (
+            mode != _MODE_MODULE_ENABLE && mode != _MODE_PREP
+                && AccountStorage.layout().preValidationHookERC4337 == address(0)
+        ) {
+            // Common path: forward the op to the validator byte for byte, without decoding it.
+            validationData = _forwardUserOp(_handleValidator(address(uint160(nonce_ >> 64))), userOpHash);
         } else {
             PackedUserOperation memory userOp = op;
-            if (mode == _MODE_MODULE_ENABLE) userOp.signature = _enableMode(userOpHash, op.signature);
-            // Resolved after an enable-mode install, which may have installed this very validator.
+            if (mode == _MODE_MODULE_ENABLE) {
+                userOp.signature = _enableMode(userOpHash, op.signature);
+            } else if (mode == _MODE_PREP) {
+                if (isInitialized()) revert AccountAlreadyInitialized();
+                (bytes calldata cleanedSignature, bytes calldata initData) = _handlePREP(op.signature);
+                userOp.signature = cleanedSignature;
+                _initializeAccount(initData);
+            }
+            // Resolved after an enable-mode install or PREP initialization, which may have installed it.
             address validator = _handleValidator(address(uint160(nonce_ >> 64)));
             (userOpHash, userOp.signature) = _withPreValidationHook(userOpHash, userOp, missingAccountFunds);
             validationData = IValidator(validator).validateUserOp(userOp, userOpHash);
@@ -152,6 +194,77 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
                 pop(call(gas(), caller(), missingAccountFunds, codesize(), 0x00, codesize(), 0x00))
             }
         }
+    }
+
+    /// @dev Calls `validator.validateUserOp(op, userOpHash)` with the op's ABI encoding copied verbatim
+    /// from this call's calldata. The EntryPoint encodes `validateUserOp(op, hash, missing)` canonically,
+    /// so the op's tuple runs from its head offset to the end of calldata and its inner offsets are
+    /// relative to the tuple: the copy is a valid encoding of the same op.
+    function _forwardUserOp(address validator, bytes32 userOpHash) internal returns (uint256 validationData) {
+        assembly ("memory-safe") {
+            let opStart := add(0x04, calldataload(0x04))
+            let opLen := sub(calldatasize(), opStart)
+            let m := mload(0x40)
+            // validateUserOp((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes),bytes32)
+            mstore(m, shl(224, 0x97003203))
+            mstore(add(m, 0x04), 0x40)
+            mstore(add(m, 0x24), userOpHash)
+            calldatacopy(add(m, 0x44), opStart, opLen)
+            let ok := call(gas(), validator, 0, m, add(0x44, opLen), 0x00, 0x20)
+            if iszero(and(ok, gt(returndatasize(), 0x1f))) {
+                returndatacopy(m, 0x00, returndatasize())
+                revert(m, returndatasize())
+            }
+            validationData := mload(0x00)
+        }
+    }
+
+    /// @dev PREP (Provably Rootless EIP-7702 Proxy): `data` = `abi.encode(bytes32 saltAndDelegation,
+    /// bytes initData, bytes cleanedSignature)`, with `saltAndDelegation` = `salt(96) ‖ delegation(160)`.
+    /// The account must be the address that signs the EIP-7702 authorization `(chainId 0, delegation,
+    /// nonce 0)` with `v = 27`, `r = keccak256(keccak256(initData) ‖ salt) mod 2^160`, `s = keccak256(r)`.
+    /// Nobody knows that address's key, and the address commits to `initData`, so whoever submits the op
+    /// can only initialize the account the way its creator chose.
+    function _handlePREP(bytes calldata data)
+        internal
+        returns (bytes calldata cleanedSignature, bytes calldata initData)
+    {
+        // The shortest valid encoding (0xf9 bytes) has three head words, two length words and one
+        // (possibly partial) data word.
+        if (data.length < 0xf9) revert NotInitializable();
+        initData = data[0:0];
+        cleanedSignature = data[0:0];
+        bytes32 saltAndDelegation;
+        bool bad;
+        assembly ("memory-safe") {
+            let base := data.offset
+            let len := data.length
+            saltAndDelegation := calldataload(base)
+            let o1 := calldataload(add(base, 0x20))
+            let o2 := calldataload(add(base, 0x40))
+            // Both length words must lie inside `data` ...
+            bad := or(gt(o1, sub(len, 0x20)), gt(o2, sub(len, 0x20)))
+            if iszero(bad) {
+                initData.length := calldataload(add(base, o1))
+                initData.offset := add(add(base, o1), 0x20)
+                cleanedSignature.length := calldataload(add(base, o2))
+                cleanedSignature.offset := add(add(base, o2), 0x20)
+                // ... and so must the bytes they announce.
+                bad := or(
+                    gt(initData.length, sub(sub(len, o1), 0x20)),
+                    gt(cleanedSignature.length, sub(sub(len, o2), 0x20))
+                )
+            }
+        }
+        if (bad) revert InvalidPREP();
+        bytes32 r = bytes32(uint256(keccak256(abi.encode(keccak256(initData), saltAndDelegation >> 160))) & type(uint160).max);
+        address delegation = address(uint160(uint256(saltAndDelegation)));
+        // keccak256(0x05 ‖ rlp([0, delegation, 0])) = keccak256(05 d7 80 94 ‖ delegation ‖ 80)
+        bytes32 authHash = keccak256(abi.encodePacked(hex"05d78094", delegation, hex"80"));
+        if (r == bytes32(0) || ecrecover(authHash, 27, r, keccak256(abi.encode(r))) != address(this)) {
+            revert InvalidPREP();
+        }
+        emit PREPInitialized(r);
     }
 
     /// @dev Module-enable mode: `packed` = `module(20) ‖ moduleType(32) ‖ initDataLen(4) ‖ initData ‖
@@ -252,7 +365,9 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
         onlyEntryPoint
         withHook
     {
-        _executeMode(mode, executionCalldata);
+        // Single call, revert on failure (the common userOp): no result array, no return data copy.
+        if (ExecutionMode.unwrap(mode) >> 240 == 0) _executeSingleNoReturn(executionCalldata);
+        else _executeMode(mode, executionCalldata);
     }
 
     /// @inheritdoc IERC7579Account
@@ -329,6 +444,62 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
             _uninstallHook(module, moduleTypeId, deInitData);
         }
         emit ModuleUninstalled(moduleTypeId, module);
+    }
+
+    /// @notice Removes a hook (type 4, 8 or 9) without calling its checks, for a hook that blocks the
+    /// account. Anyone may submit an owner-signed request: the first one starts a 1-day timelock, one
+    /// made once the timelock has run out uninstalls the hook, and one made 3 days or more after the
+    /// request restarts the timelock instead. A call inside the timelock reverts.
+    /// @param data The hook, its type, its `onUninstall` data and a single-use nonce.
+    /// @param signature `validator(20) ‖ sig` (validator zero = default validator); `sig` must pass the
+    /// validator's `isValidSignatureWithSender(account, digest, sig)`, where `digest` is the account's
+    /// EIP-712 hash of `EmergencyUninstall(address hook,uint256 hookType,bytes deInitData,uint256 nonce)`.
+    function emergencyUninstallHook(EmergencyUninstall calldata data, bytes calldata signature) external payable {
+        _checkEmergencyUninstallSignature(data, signature);
+        address hook = data.hook;
+        uint256 hookType = data.hookType;
+        if (
+            hookType != MODULE_TYPE_HOOK && hookType != MODULE_TYPE_PREVALIDATION_HOOK_ERC1271
+                && hookType != MODULE_TYPE_PREVALIDATION_HOOK_ERC4337
+        ) revert UnsupportedModuleType(hookType);
+        if (!_isModuleInstalled(hookType, hook, data.deInitData)) revert ModuleNotInstalled(hookType, hook);
+
+        mapping(address => uint256) storage timelock = AccountStorage.layout().emergencyUninstallTimelock;
+        uint256 requestedAt = timelock[hook];
+        if (requestedAt == 0) {
+            timelock[hook] = block.timestamp;
+            emit EmergencyHookUninstallRequest(hook, block.timestamp);
+        } else if (block.timestamp >= requestedAt + _EMERGENCY_REQUEST_STALE) {
+            timelock[hook] = block.timestamp;
+            emit EmergencyHookUninstallRequestReset(hook, block.timestamp);
+        } else if (block.timestamp >= requestedAt + _EMERGENCY_TIMELOCK) {
+            delete timelock[hook];
+            _uninstallHook(hook, hookType, data.deInitData);
+            emit ModuleUninstalled(hookType, hook);
+        } else {
+            revert EmergencyTimeLockNotExpired();
+        }
+    }
+
+    /// @dev Spends `data.nonce` and checks the owner's signature over the EIP-712 EmergencyUninstall digest.
+    function _checkEmergencyUninstallSignature(EmergencyUninstall calldata data, bytes calldata signature) internal {
+        if (signature.length < 20) revert EmergencyUninstallSigError();
+        address validator = _handleValidator(address(bytes20(signature[0:20])));
+        mapping(uint256 => bool) storage used = AccountStorage.layout().nonces;
+        if (used[data.nonce]) revert InvalidNonce();
+        used[data.nonce] = true;
+        bytes32 digest = _hashTypedData(
+            keccak256(
+                abi.encode(EMERGENCY_UNINSTALL_TYPE_HASH, data.hook, data.hookType, keccak256(data.deInitData), data.nonce)
+            )
+        );
+        bool valid;
+        try IValidator(validator).isValidSignatureWithSender(address(this), digest, signature[20:]) returns (
+            bytes4 res
+        ) {
+            valid = res == ERC1271_MAGICVALUE;
+        } catch {}
+        if (!valid) revert EmergencyUninstallSigError();
     }
 
     /// @dev Unless the default validator is initialized for this account (or it is an EIP-7702 account),
@@ -452,6 +623,12 @@ contract SmartAccount is IERC7579Account, ModuleManager, ExecutionHelper, EIP712
             }
             if (!allowed) revert NotInitializable();
         }
+        _initializeAccount(initData);
+    }
+
+    /// @dev Delegatecalls the bootstrap; afterwards the account must be initialized unless it is an
+    /// EIP-7702 account.
+    function _initializeAccount(bytes calldata initData) internal {
         if (initData.length < 0x60) revert InvalidInitData();
         (address bootstrap, bytes memory bootstrapCall) = abi.decode(initData, (address, bytes));
         (bool success, bytes memory ret) = bootstrap.delegatecall(bootstrapCall);

@@ -7,7 +7,7 @@ import {SmartAccount} from "../../src/account/SmartAccount.sol";
 import {ModuleManager} from "../../src/account/base/ModuleManager.sol";
 import {IERC7579Account, ExecutionMode} from "../../src/interfaces/IERC7579Account.sol";
 import {MockECDSAValidator} from "./mocks/MockECDSAValidator.sol";
-import {MockHook, MockTarget} from "./mocks/MockModules.sol";
+import {MockHook, MockModule, MockTarget} from "./mocks/MockModules.sol";
 
 /// @notice Module-enable mode (nonce mode 0x01): install a module inside validation, authorised by
 /// the owner's EIP-712 ModuleEnableMode signature, and the audit findings around it.
@@ -154,6 +154,51 @@ contract EnableModeTest is AccountTestBase {
         vm.prank(address(entryPoint));
         vm.expectRevert(SmartAccount.EnableModeSigError.selector);
         account.validateUserOp(op, h, 0);
+    }
+
+    /// CodeHawks "missing nonce in the enable-mode hash ⇒ replay": the enable signature covers the
+    /// userOpHash, which covers the full nonce, so the same enable payload under another nonce key of the
+    /// same account (a parallel nonce lane, same sequence number) is rejected.
+    function test_regression_CodeHawks_enableSigBoundToNonce() public {
+        (PackedUserOperation memory op, bytes32 h) = _enableOp(account, 5);
+        bytes memory initData = abi.encodePacked(owner2);
+        bytes memory enableSig = _enableSig(address(account), address(validator2), 1, h, initData, ownerKey);
+        // the same op on another lane: only the free 3-byte key in front of the mode byte differs
+        op.nonce = entryPoint.getNonce(address(account), uint192(_nonceKey(address(validator2), 0x01)) | (uint192(1) << 168));
+        bytes32 h2 = entryPoint.getUserOpHash(op);
+        vm.assertNotEq(h2, h);
+        op.signature = _pack(address(validator2), 1, initData, enableSig, signPacked(owner2Key, h2));
+        vm.prank(address(entryPoint));
+        vm.expectRevert(SmartAccount.EnableModeSigError.selector);
+        account.validateUserOp(op, h2, 0);
+        _handleExpectFail(op);
+        vm.assertFalse(account.isModuleInstalled(1, address(validator2), ""));
+    }
+
+    /// Nexus Cantina "enable sig ignores module type", the escalation direction: a module that is both
+    /// a validator and an executor, approved by the owner as a validator, cannot be enabled as an
+    /// executor (which could then run arbitrary calls) with that approval.
+    function test_regression_Cantina_enableSigIgnoresModuleType() public {
+        uint256[] memory t = new uint256[](2);
+        t[0] = 1;
+        t[1] = 2;
+        MockModule dual = new MockModule(t);
+        uint256 n = entryPoint.getNonce(address(account), _nonceKey(address(0), 0x01));
+        PackedUserOperation memory op = _userOp(address(account), n, _execSingle(address(target), 0, abi.encodeCall(MockTarget.set, (3))));
+        bytes32 h = entryPoint.getUserOpHash(op);
+        bytes memory approvedAsValidator = _enableSig(address(account), address(dual), 1, h, "", ownerKey);
+        op.signature = _pack(address(dual), 2, "", approvedAsValidator, signPacked(ownerKey, h));
+        vm.prank(address(entryPoint));
+        vm.expectRevert(SmartAccount.EnableModeSigError.selector);
+        account.validateUserOp(op, h, 0);
+        _handleExpectFail(op);
+        vm.assertFalse(account.isModuleInstalled(2, address(dual), ""));
+        // as approved (validator) it goes through, and it is not an executor
+        op.signature = _pack(address(dual), 1, "", approvedAsValidator, signPacked(ownerKey, h));
+        _handle(op);
+        vm.assertTrue(account.isModuleInstalled(1, address(dual), ""));
+        vm.assertFalse(account.isModuleInstalled(2, address(dual), ""));
+        vm.assertEq(target.value(), 3);
     }
 
     function test_enableSigBindsInitData() public {

@@ -6,6 +6,8 @@ import {PackedUserOperation} from "account-abstraction/interfaces/PackedUserOper
 import {IEntryPoint} from "account-abstraction/interfaces/IEntryPoint.sol";
 import {SmartAccount} from "../../src/account/SmartAccount.sol";
 import {AccountFactory} from "../../src/account/AccountFactory.sol";
+import {AccountBootstrap} from "../../src/account/AccountBootstrap.sol";
+import {K1MeeValidator} from "../../src/validators/K1MeeValidator.sol";
 import {TestUSDC} from "../../src/tokens/TestUSDC.sol";
 
 /// @notice Gas per userOp through EntryPoint.handleOps, bundle of one, with the "tx gas" definition of
@@ -16,6 +18,11 @@ import {TestUSDC} from "../../src/tokens/TestUSDC.sol";
 ///   prefund), as in the alchemy/bcnmy aa-benchmarks fresh-state runs;
 /// - "steady": the account already has an EntryPoint deposit and a used nonce key, as in the Nexus
 ///   GAS_REPORT setup ("prefunded").
+/// The Nexus GAS_REPORT numbers come from a harness that deploys the account inside the measured test
+/// transaction, so the account, its implementation, validator and every storage slot the op touches
+/// except the recipient's are already warm (about 27k gas of EIP-2929 cold-access surcharges less than
+/// a real transaction). `test_gas_nexusReportReplica_*` reproduces that harness for a like-for-like
+/// comparison; the other cases start cold.
 contract GasTest is AccountTestBase {
     TestUSDC internal usdc;
     SmartAccount internal firstOpAccount;
@@ -31,6 +38,7 @@ contract GasTest is AccountTestBase {
 
     function setUp() public override {
         super.setUp();
+        _useDefaultValidator();
         vm.deal(bundler, 1 ether);
         usdc = new TestUSDC();
         usdc.mint(HOLDER, 1e6);
@@ -57,6 +65,14 @@ contract GasTest is AccountTestBase {
         );
     }
 
+    /// @dev Replaces the test default validator with the deployed one in a subclass.
+    function _useDefaultValidator() internal virtual {}
+
+    /// @dev The owner's signature over a userOp hash as the validator in use expects it first.
+    function _opSignature(bytes32 userOpHash) internal view virtual returns (bytes memory) {
+        return signPacked(ownerKey, userOpHash);
+    }
+
     function _signed(address sender, uint256 nonce_, bytes memory callData, bytes memory initCode)
         internal
         view
@@ -64,7 +80,7 @@ contract GasTest is AccountTestBase {
     {
         op = _userOp(sender, nonce_, callData);
         op.initCode = initCode;
-        op.signature = signPacked(ownerKey, entryPoint.getUserOpHash(op));
+        op.signature = _opSignature(entryPoint.getUserOpHash(op));
     }
 
     function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
@@ -93,20 +109,21 @@ contract GasTest is AccountTestBase {
         uint256 g = _measure("tx gas: first op, ERC-20 transfer, fresh recipient", opsFirst);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
         // aa-benchmarks (fresh state): Nexus 188,136; SimpleAccount 175,283
-        vm.assertLe(g, 195_000, "gas regression");
+        vm.assertLe(g, 188_136, "gas regression");
     }
 
     function test_gas_steady_erc20TransferFreshRecipient() public {
         uint256 g = _measure("tx gas: steady, ERC-20 transfer, fresh recipient", opsSteadyFresh);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
-        // Nexus GAS_REPORT: 98,023 (cold recipient), measured in a warmer harness (see report)
-        vm.assertLe(g, 130_000, "gas regression");
+        // Nexus GAS_REPORT: 98,023 (cold recipient), measured with the account warm: see
+        // `test_gas_nexusReportReplica_deployedErc20TransferColdRecipient` for the same harness
+        vm.assertLe(g, 124_000, "gas regression");
     }
 
     function test_gas_steady_erc20TransferExistingHolder() public {
         uint256 g = _measure("tx gas: steady, ERC-20 transfer, recipient holds tokens", opsSteadyHolder);
         vm.assertEq(usdc.balanceOf(HOLDER), 2e6 + 1);
-        vm.assertLe(g, 112_000, "gas regression");
+        vm.assertLe(g, 107_000, "gas regression");
     }
 
     function test_gas_deployViaInitCodeAndErc20Transfer() public {
@@ -114,7 +131,54 @@ contract GasTest is AccountTestBase {
         vm.assertTrue(counterfactual.code.length > 0);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
         // Nexus GAS_REPORT: 356,379 (deploy + ERC-20 transfer, prefunded); aa-benchmarks creation 342,381
-        vm.assertLe(g, 370_000, "gas regression");
+        vm.assertLe(g, 356_379, "gas regression");
+    }
+
+    /// The Nexus GAS_REPORT case "ERC20 transfer, Smart Account, deployed, cold recipient" (98,023)
+    /// reproduced step by step: inside the measuring test the account is deployed through handleOps
+    /// with initCode and a 100 ETH EntryPoint deposit, then receives the tokens, then the op is built
+    /// (getNonce, getUserOpHash) and handleOps is called and timed. Everything but the recipient is
+    /// therefore warm: the account and its implementation, the ERC-1967 slot, the validator and the
+    /// owner slot, the hook and pre-validation-hook slots, the nonce and deposit slots, the token and
+    /// the account's token balance. Gas limits as in that harness (3e6 each).
+    function test_gas_nexusReportReplica_deployedErc20TransferColdRecipient() public {
+        bytes memory initData = _initData(owner);
+        bytes32 salt = bytes32(uint256(7));
+        address acct = factory.computeAccountAddress(initData, salt);
+        entryPoint.depositTo{value: 100 ether}(acct);
+        PackedUserOperation[] memory deploy = new PackedUserOperation[](1);
+        deploy[0] = _nexusHarnessOp(acct, "", abi.encodePacked(address(factory), abi.encodeCall(AccountFactory.createAccount, (initData, salt))));
+        entryPoint.handleOps(deploy, bundler);
+        usdc.mint(address(this), 1e6);
+        usdc.transfer(acct, 1e6);
+
+        PackedUserOperation[] memory m = new PackedUserOperation[](1);
+        m[0] = _nexusHarnessOp(acct, _execSingle(address(usdc), 0, abi.encodeCall(usdc.transfer, (FRESH, 1e6))), "");
+        bytes memory callData = abi.encodeCall(IEntryPoint.handleOps, (m, bundler));
+        uint256 g0 = gasleft();
+        entryPoint.handleOps(m, bundler);
+        uint256 used = g0 - gasleft();
+        uint256 txGas = used + 21_000 + _calldataGas(callData);
+        emit log_named_uint("tx gas (Nexus GAS_REPORT replica): deployed, ERC-20 transfer, cold recipient", txGas);
+        vm.assertEq(usdc.balanceOf(FRESH), 1e6);
+        // Nexus GAS_REPORT: 98,023
+        vm.assertLe(txGas, 98_023, "above the Nexus 1.2.0 report");
+    }
+
+    function _nexusHarnessOp(address sender, bytes memory callData, bytes memory initCode)
+        internal
+        view
+        returns (PackedUserOperation memory op)
+    {
+        op.sender = sender;
+        op.nonce = entryPoint.getNonce(sender, 0);
+        op.initCode = initCode;
+        op.callData = callData;
+        op.accountGasLimits = bytes32((uint256(3e6) << 128) | uint256(3e6));
+        op.preVerificationGas = 3e6;
+        op.gasFees = bytes32((uint256(3e6) << 128) | uint256(3e6));
+        // the Nexus harness signs the EIP-191 hash of the userOp hash, as the SDKs do
+        op.signature = signPacked(ownerKey, ethSignedHash(entryPoint.getUserOpHash(op)));
     }
 
     /// Same op as `test_gas_steady_erc20TransferFreshRecipient`, measured the way the Nexus harness
@@ -131,7 +195,22 @@ contract GasTest is AccountTestBase {
         uint256 txGas = used + 21_000 + _calldataGas(callData);
         emit log_named_uint("tx gas (Nexus harness style): steady, ERC-20 transfer, fresh recipient", txGas);
         vm.assertEq(usdc.balanceOf(FRESH), 1e6);
-        vm.assertLe(txGas, 135_000, "gas regression");
+        vm.assertLe(txGas, 126_000, "gas regression");
     }
 }
 
+
+/// @notice The same measurements with the deployed default validator, the MEE validator, in its plain
+/// (non-MEE) ECDSA mode with the EIP-191 signature the SDK produces.
+contract GasK1MeeTest is GasTest {
+    function _useDefaultValidator() internal override {
+        K1MeeValidator mee = new K1MeeValidator();
+        implementation = new SmartAccount(address(entryPoint), address(mee), IMPL_INIT_DATA);
+        bootstrap = new AccountBootstrap(address(mee), IMPL_INIT_DATA);
+        factory = new AccountFactory(address(implementation));
+    }
+
+    function _opSignature(bytes32 userOpHash) internal view override returns (bytes memory) {
+        return signPacked(ownerKey, ethSignedHash(userOpHash));
+    }
+}

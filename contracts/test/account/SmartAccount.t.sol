@@ -190,10 +190,10 @@ contract SmartAccountTest is AccountTestBase {
         account.validateUserOp(op, bytes32(0), 0);
     }
 
-    function test_validateUserOp_prepModeNotSupported() public {
+    function test_validateUserOp_prepModeOnProxyAccountRejected() public {
         PackedUserOperation memory op = _userOp(address(account), uint256(_nonceKey(address(0), 0x02)) << 64, "");
         vm.prank(address(entryPoint));
-        vm.expectRevert(SmartAccount.PrepModeNotSupported.selector);
+        vm.expectRevert(SmartAccount.AccountAlreadyInitialized.selector);
         account.validateUserOp(op, bytes32(0), 0);
     }
 

@@ -60,6 +60,27 @@ abstract contract ExecutionHelper {
         }
     }
 
+    /// @dev A single call in default mode whose return data is not needed.
+    function _executeSingleNoReturn(bytes calldata executionCalldata) internal {
+        (address target, uint256 value, bytes calldata callData) = ExecutionLib.decodeSingle(executionCalldata);
+        bool success;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, callData.offset, callData.length)
+            success := call(gas(), target, value, m, callData.length, codesize(), 0x00)
+        }
+        if (!success) {
+            bytes memory reason;
+            assembly ("memory-safe") {
+                reason := mload(0x40)
+                mstore(reason, returndatasize())
+                returndatacopy(add(reason, 0x20), 0x00, returndatasize())
+                mstore(0x40, add(add(reason, 0x20), returndatasize()))
+            }
+            _bubble(reason);
+        }
+    }
+
     function _call(address target, uint256 value, bytes calldata callData, bool tryMode)
         internal
         returns (bytes memory result)

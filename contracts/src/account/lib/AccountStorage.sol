@@ -42,14 +42,22 @@ library AccountStorage {
     /// @dev The storage root, as deployed accounts of this ABI use it.
     bytes32 internal constant STORAGE_LOCATION = 0x0bb70095b32b9671358306b0339b4c06e7cbd8cb82505941fba30d1eb5b82f00;
 
+    /// @dev Member order and types match deployed Nexus 1.2.0 accounts slot for slot (root + 0 … root + 8),
+    /// so an account can move between the two implementations with `upgradeToAndCall`.
     /// @custom:storage-location erc7201:biconomy.storage.Nexus
     struct Layout {
         SentinelList validators;
         SentinelList executors;
         mapping(bytes4 selector => FallbackHandler) fallbacks;
         address hook;
-        address preValidationHookERC1271;
+        /// @dev When an emergency uninstall of `hook` was requested (0 = none pending).
+        mapping(address hook => uint256 requestedAt) emergencyUninstallTimelock;
         address preValidationHookERC4337;
+        address preValidationHookERC1271;
+        /// @dev Emergency-uninstall nonces already used.
+        mapping(uint256 nonce => bool used) nonces;
+        /// @dev ERC-7484 registry slot. This implementation never sets it (no registry is used).
+        address registry;
     }
 
     function layout() internal pure returns (Layout storage $) {
