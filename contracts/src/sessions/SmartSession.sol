@@ -24,6 +24,7 @@ import {
     VALUE_SELECTOR
 } from "./DataTypes.sol";
 import {AssociatedSet, AssociatedSetLib} from "./lib/AssociatedSet.sol";
+import {AssociatedList, AssociatedListLib, AddressList, AddressListLib} from "./lib/AssociatedList.sol";
 import {IdLib} from "./lib/IdLib.sol";
 import {HashLib} from "./lib/HashLib.sol";
 import {EnableDecoder} from "./lib/EnableDecoder.sol";
@@ -62,6 +63,8 @@ import {SmartSessionStorage, SessionValidatorConfig} from "./SmartSessionStorage
 /// which enable digests commit to and which calls must not target, is always `address(this)`.
 contract SmartSession is SmartSessionStorage {
     using AssociatedSetLib for AssociatedSet;
+    using AssociatedListLib for AssociatedList;
+    using AddressListLib for AddressList;
 
     /// @notice The `SmartSessionViews` deployment serving the read functions and ERC-1271 by
     /// delegatecall. An immutable, not storage: copying this runtime code elsewhere keeps it.
@@ -178,7 +181,7 @@ contract SmartSession is SmartSessionStorage {
         internal
         returns (uint256 vd)
     {
-        if (!$enabledSessions.contains(account, permissionId)) revert InvalidPermissionId(permissionId);
+        if (!_isEnabled(permissionId, account)) revert InvalidPermissionId(permissionId);
 
         // userOp policies; a paymaster needs the session's opt-in and at least one userOp policy
         {
@@ -189,7 +192,7 @@ contract SmartSession is SmartSessionStorage {
                 }
                 minPolicies = 1;
             }
-            AssociatedSet storage set = $userOpPolicies[permissionId];
+            AddressList storage set = $userOpPolicies[permissionId];
             uint256 n = set.length(account);
             if (n < minPolicies) revert NoPoliciesSet(permissionId);
             if (n != 0) {
@@ -301,7 +304,7 @@ contract SmartSession is SmartSessionStorage {
     /// becomes `PolicyCheckReverted(first word of the revert data)`; any non-zero low 160 bits (or a
     /// short answer) become `PolicyViolation`.
     function _runPolicies(
-        AssociatedSet storage set,
+        AddressList storage set,
         bytes32 permissionId,
         address account,
         uint256 minPolicies,
@@ -362,7 +365,7 @@ contract SmartSession is SmartSessionStorage {
         _enableERC7739(permissionId, account, session.erc7739Policies);
         _enableActions(permissionId, account, session.actions);
         _setPaymasterPermit(permissionId, account, session.permitERC4337Paymaster);
-        $enabledSessions.add(account, permissionId);
+        _addEnabled(permissionId, account);
         // an existing validator is kept: re-enabling only adds or re-configures policies
         if ($sessionValidators[permissionId][account].validator == address(0)) {
             _setSessionValidator(permissionId, account, session.sessionValidator, session.sessionValidatorInitData);
@@ -370,7 +373,7 @@ contract SmartSession is SmartSessionStorage {
     }
 
     function _enablePolicies(
-        AssociatedSet storage set,
+        AddressList storage set,
         PolicyType policyType,
         bytes32 permissionId,
         bytes32 configId,
@@ -478,7 +481,7 @@ contract SmartSession is SmartSessionStorage {
         address account = msg.sender;
         $userOpPolicies[permissionId].clear(account);
         $erc1271Policies[permissionId].clear(account);
-        AssociatedSet storage actionIds = $enabledActionIds[permissionId];
+        AssociatedList storage actionIds = $enabledActionIds[permissionId];
         uint256 n = actionIds.length(account);
         for (uint256 i; i < n; ++i) {
             $actionPolicies[actionIds.at(account, i)][permissionId].clear(account);
@@ -491,7 +494,7 @@ contract SmartSession is SmartSessionStorage {
         }
         domains.clear(account);
         _clearSessionValidator(permissionId, account);
-        $enabledSessions.remove(account, permissionId);
+        _removeEnabled(permissionId, account);
         emit SessionRemoved(permissionId, account);
     }
 
@@ -535,7 +538,7 @@ contract SmartSession is SmartSessionStorage {
         external
         enabledBefore(permissionId)
     {
-        AssociatedSet storage set = $actionPolicies[actionId][permissionId];
+        AddressList storage set = $actionPolicies[actionId][permissionId];
         _disablePolicies(set, PolicyType.ACTION, permissionId, policies);
         if (set.length(msg.sender) == 0) {
             $enabledActionIds[permissionId].remove(msg.sender, actionId);
@@ -578,7 +581,7 @@ contract SmartSession is SmartSessionStorage {
     }
 
     function _disablePolicies(
-        AssociatedSet storage set,
+        AddressList storage set,
         PolicyType policyType,
         bytes32 permissionId,
         address[] calldata policies
@@ -648,7 +651,7 @@ contract SmartSession is SmartSessionStorage {
     }
 
     function isPermissionEnabled(bytes32 permissionId, address account) external view returns (bool) {
-        return $enabledSessions.contains(account, permissionId);
+        return _isEnabled(permissionId, account);
     }
 
     function getPermissionIDs(address account) external view returns (bytes32[] memory) {
