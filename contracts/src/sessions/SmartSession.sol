@@ -49,17 +49,21 @@ import {SmartSessionStorage, SessionValidatorConfig} from "./SmartSessionStorage
 /// Storage and ERC-7562. Validation only touches slots associated with the account (STO-021): every
 /// per-account mapping has the account as its LAST key, so the slot is `keccak256(account ‖ x) + n`
 /// with `n ≤ 127`:
-/// - sets (`AssociatedSet`, see its NatSpec): enabled permissionIds per account; per permissionId the
-///   userOp policies, ERC-1271 policies, enabled actionIds, ERC-7739 domains; per (actionId,
-///   permissionId) the action policies; per (permissionId, appDomain) the ERC-7739 content hashes;
-/// - `$sessionValidators[permissionId][account]`: validator address, paymaster flag and the
-///   validator's init data stored flat (no `bytes` storage, whose data would live at `keccak(slot)`);
+/// - policy lists (`AddressList`: count packed with the first policy, no index slots): per
+///   permissionId the userOp and ERC-1271 policies, per (actionId, permissionId) the action policies;
+/// - plain lists (`AssociatedList`): enabled permissionIds per account, enabled actionIds per
+///   permissionId;
+/// - indexed sets (`AssociatedSet`): per permissionId the ERC-7739 domains, per (permissionId,
+///   appDomain) the ERC-7739 content hashes (looked up on the ERC-1271 path);
+/// - `$sessionValidators[permissionId][account]`: validator address, paymaster flag, the session's
+///   index in the enabled list (its "enabled" flag) and the validator's init data stored flat (no
+///   `bytes` storage, whose data would live at `keccak(slot)`);
 /// - `$nonces[permissionId][account]`: enable-signature nonce.
 /// Policies key their state the same way. The module reads no banned opcode during validation and
 /// forwards gas to policies only as `call(gas(), …)`.
 ///
-/// Deployment. No constructor and no immutables: the runtime code may be copied to any address
-/// (the devnet places it at the canonical address with `anvil_setCode`). The module's own address,
+/// Deployment. One immutable (`VIEWS`), no constructor-set storage: the runtime code may be copied to
+/// any address (the devnet places it at the canonical address with `anvil_setCode`). The module's own address,
 /// which enable digests commit to and which calls must not target, is always `address(this)`.
 contract SmartSession is SmartSessionStorage {
     using AssociatedSetLib for AssociatedSet;
