@@ -13,7 +13,7 @@ import {PolicyBase} from "./PolicyBase.sol";
 /// the account itself counts 0), `approve` / `increaseAllowance` add theirs to `approvedAmount`; the
 /// check is `alreadySpent + approvedAmount ≤ limit`. A token not configured has limit 0.
 /// Storage, all per (configId, multiplexer, …, account) with the account as last key: the token
-/// list (length + up to 127 entries at offsets ≤ 127) and per-token usage.
+/// list (count packed with the first token, up to 127 entries at offsets ≤ 126) and per-token usage.
 contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
     error InvalidInitData();
     error InvalidTokenAddress(address token);
@@ -33,31 +33,31 @@ contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
         uint256 spendingLimit;
     }
 
-    struct TokenList {
-        uint256 length;
-        address[MAX_TOKENS] tokens;
-    }
-
     mapping(bytes32 id => mapping(address multiplexer => mapping(address token => mapping(address account => TokenPolicyData))))
         internal $policyData;
-    mapping(bytes32 id => mapping(address multiplexer => mapping(address account => TokenList))) internal $tokens;
+    /// @dev The configured tokens: `[0] = count << 160 | first token`, `[i] = i-th token`.
+    mapping(bytes32 id => mapping(address multiplexer => mapping(address account => bytes32[MAX_TOKENS]))) internal
+        $tokens;
 
     function initializeWithMultiplexer(address account, bytes32 configId, bytes calldata initData) external {
         (address[] memory tokens, uint256[] memory limits) = abi.decode(initData, (address[], uint256[]));
         if (tokens.length != limits.length || tokens.length > MAX_TOKENS) revert InvalidInitData();
-        TokenList storage list = $tokens[configId][msg.sender][account];
-        uint256 old = list.length;
+        bytes32[MAX_TOKENS] storage list = $tokens[configId][msg.sender][account];
+        uint256 head = uint256(list[0]);
+        uint256 old = head >> 160;
         for (uint256 i; i < old; ++i) {
-            delete $policyData[configId][msg.sender][list.tokens[i]][account];
+            address t = address(uint160(i == 0 ? head : uint256(list[i])));
+            delete $policyData[configId][msg.sender][t][account];
         }
+        // Every token's usage is zero now: only configured tokens ever record a non-zero amount
+        // (an unconfigured token has limit 0), and those were just deleted.
         for (uint256 i; i < tokens.length; ++i) {
             if (tokens[i] == address(0)) revert InvalidTokenAddress(tokens[i]);
             if (limits[i] == 0) revert InvalidLimit(limits[i]);
-            $policyData[configId][msg.sender][tokens[i]][account] =
-                TokenPolicyData({alreadySpent: 0, approvedAmount: 0, spendingLimit: limits[i]});
-            list.tokens[i] = tokens[i];
+            $policyData[configId][msg.sender][tokens[i]][account].spendingLimit = limits[i];
+            if (i != 0) list[i] = bytes32(uint256(uint160(tokens[i])));
         }
-        list.length = tokens.length;
+        list[0] = tokens.length == 0 ? bytes32(0) : bytes32((tokens.length << 160) | uint160(tokens[0]));
         emit PolicySet(configId, msg.sender, account);
     }
 

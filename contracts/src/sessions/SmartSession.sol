@@ -24,6 +24,7 @@ import {
     VALUE_SELECTOR
 } from "./DataTypes.sol";
 import {AssociatedSet, AssociatedSetLib} from "./lib/AssociatedSet.sol";
+import {AssociatedList, AssociatedListLib, AddressList, AddressListLib} from "./lib/AssociatedList.sol";
 import {IdLib} from "./lib/IdLib.sol";
 import {HashLib} from "./lib/HashLib.sol";
 import {EnableDecoder} from "./lib/EnableDecoder.sol";
@@ -48,20 +49,26 @@ import {SmartSessionStorage, SessionValidatorConfig} from "./SmartSessionStorage
 /// Storage and ERC-7562. Validation only touches slots associated with the account (STO-021): every
 /// per-account mapping has the account as its LAST key, so the slot is `keccak256(account ‖ x) + n`
 /// with `n ≤ 127`:
-/// - sets (`AssociatedSet`, see its NatSpec): enabled permissionIds per account; per permissionId the
-///   userOp policies, ERC-1271 policies, enabled actionIds, ERC-7739 domains; per (actionId,
-///   permissionId) the action policies; per (permissionId, appDomain) the ERC-7739 content hashes;
-/// - `$sessionValidators[permissionId][account]`: validator address, paymaster flag and the
-///   validator's init data stored flat (no `bytes` storage, whose data would live at `keccak(slot)`);
+/// - policy lists (`AddressList`: count packed with the first policy, no index slots): per
+///   permissionId the userOp and ERC-1271 policies, per (actionId, permissionId) the action policies;
+/// - plain lists (`AssociatedList`): enabled permissionIds per account, enabled actionIds per
+///   permissionId;
+/// - indexed sets (`AssociatedSet`): per permissionId the ERC-7739 domains, per (permissionId,
+///   appDomain) the ERC-7739 content hashes (looked up on the ERC-1271 path);
+/// - `$sessionValidators[permissionId][account]`: validator address, paymaster flag, the session's
+///   index in the enabled list (its "enabled" flag) and the validator's init data stored flat (no
+///   `bytes` storage, whose data would live at `keccak(slot)`);
 /// - `$nonces[permissionId][account]`: enable-signature nonce.
 /// Policies key their state the same way. The module reads no banned opcode during validation and
 /// forwards gas to policies only as `call(gas(), …)`.
 ///
-/// Deployment. No constructor and no immutables: the runtime code may be copied to any address
-/// (the devnet places it at the canonical address with `anvil_setCode`). The module's own address,
+/// Deployment. One immutable (`VIEWS`), no constructor-set storage: the runtime code may be copied to
+/// any address (the devnet places it at the canonical address with `anvil_setCode`). The module's own address,
 /// which enable digests commit to and which calls must not target, is always `address(this)`.
 contract SmartSession is SmartSessionStorage {
     using AssociatedSetLib for AssociatedSet;
+    using AssociatedListLib for AssociatedList;
+    using AddressListLib for AddressList;
 
     /// @notice The `SmartSessionViews` deployment serving the read functions and ERC-1271 by
     /// delegatecall. An immutable, not storage: copying this runtime code elsewhere keeps it.
@@ -178,7 +185,7 @@ contract SmartSession is SmartSessionStorage {
         internal
         returns (uint256 vd)
     {
-        if (!$enabledSessions.contains(account, permissionId)) revert InvalidPermissionId(permissionId);
+        if (!_isEnabled(permissionId, account)) revert InvalidPermissionId(permissionId);
 
         // userOp policies; a paymaster needs the session's opt-in and at least one userOp policy
         {
@@ -189,7 +196,7 @@ contract SmartSession is SmartSessionStorage {
                 }
                 minPolicies = 1;
             }
-            AssociatedSet storage set = $userOpPolicies[permissionId];
+            AddressList storage set = $userOpPolicies[permissionId];
             uint256 n = set.length(account);
             if (n < minPolicies) revert NoPoliciesSet(permissionId);
             if (n != 0) {
@@ -301,7 +308,7 @@ contract SmartSession is SmartSessionStorage {
     /// becomes `PolicyCheckReverted(first word of the revert data)`; any non-zero low 160 bits (or a
     /// short answer) become `PolicyViolation`.
     function _runPolicies(
-        AssociatedSet storage set,
+        AddressList storage set,
         bytes32 permissionId,
         address account,
         uint256 minPolicies,
@@ -362,7 +369,7 @@ contract SmartSession is SmartSessionStorage {
         _enableERC7739(permissionId, account, session.erc7739Policies);
         _enableActions(permissionId, account, session.actions);
         _setPaymasterPermit(permissionId, account, session.permitERC4337Paymaster);
-        $enabledSessions.add(account, permissionId);
+        _addEnabled(permissionId, account);
         // an existing validator is kept: re-enabling only adds or re-configures policies
         if ($sessionValidators[permissionId][account].validator == address(0)) {
             _setSessionValidator(permissionId, account, session.sessionValidator, session.sessionValidatorInitData);
@@ -370,7 +377,7 @@ contract SmartSession is SmartSessionStorage {
     }
 
     function _enablePolicies(
-        AssociatedSet storage set,
+        AddressList storage set,
         PolicyType policyType,
         bytes32 permissionId,
         bytes32 configId,
@@ -478,7 +485,7 @@ contract SmartSession is SmartSessionStorage {
         address account = msg.sender;
         $userOpPolicies[permissionId].clear(account);
         $erc1271Policies[permissionId].clear(account);
-        AssociatedSet storage actionIds = $enabledActionIds[permissionId];
+        AssociatedList storage actionIds = $enabledActionIds[permissionId];
         uint256 n = actionIds.length(account);
         for (uint256 i; i < n; ++i) {
             $actionPolicies[actionIds.at(account, i)][permissionId].clear(account);
@@ -491,7 +498,7 @@ contract SmartSession is SmartSessionStorage {
         }
         domains.clear(account);
         _clearSessionValidator(permissionId, account);
-        $enabledSessions.remove(account, permissionId);
+        _removeEnabled(permissionId, account);
         emit SessionRemoved(permissionId, account);
     }
 
@@ -535,7 +542,7 @@ contract SmartSession is SmartSessionStorage {
         external
         enabledBefore(permissionId)
     {
-        AssociatedSet storage set = $actionPolicies[actionId][permissionId];
+        AddressList storage set = $actionPolicies[actionId][permissionId];
         _disablePolicies(set, PolicyType.ACTION, permissionId, policies);
         if (set.length(msg.sender) == 0) {
             $enabledActionIds[permissionId].remove(msg.sender, actionId);
@@ -578,7 +585,7 @@ contract SmartSession is SmartSessionStorage {
     }
 
     function _disablePolicies(
-        AssociatedSet storage set,
+        AddressList storage set,
         PolicyType policyType,
         bytes32 permissionId,
         address[] calldata policies
@@ -648,7 +655,7 @@ contract SmartSession is SmartSessionStorage {
     }
 
     function isPermissionEnabled(bytes32 permissionId, address account) external view returns (bool) {
-        return $enabledSessions.contains(account, permissionId);
+        return _isEnabled(permissionId, account);
     }
 
     function getPermissionIDs(address account) external view returns (bytes32[] memory) {

@@ -21,9 +21,11 @@ import {
     FALLBACK_TARGET_FLAG,
     FALLBACK_ACTIONID,
     FALLBACK_ACTIONID_SMARTSESSION_CALL,
-    VALUE_SELECTOR
+    VALUE_SELECTOR,
+    MAX_SET_ENTRIES
 } from "./DataTypes.sol";
-import {AssociatedSet, AssociatedSetLib} from "./lib/AssociatedSet.sol";
+import {AssociatedSet, AssociatedSetLib, SetEntries} from "./lib/AssociatedSet.sol";
+import {AssociatedList, AssociatedListLib, AddressList, AddressListLib} from "./lib/AssociatedList.sol";
 import {IdLib} from "./lib/IdLib.sol";
 import {HashLib} from "./lib/HashLib.sol";
 import {EnableDecoder} from "./lib/EnableDecoder.sol";
@@ -32,11 +34,14 @@ import {ValidationDataLib} from "./lib/ValidationDataLib.sol";
 
 
 
-/// @dev Storage of one session's validator: packed header in the first slot, then the validator's
-/// init data as flat words (`data[i]` at slot offset `1 + i`, so offsets stay ≤ 126 < 128).
+/// @dev Storage of one session: packed header in the first slot (validator, paymaster permit, the
+/// 1-based index of the permissionId in the account's enabled list, 0 when not enabled; data length),
+/// then the validator's init data as flat words (`data[i]` at slot offset `1 + i`, so offsets stay
+/// ≤ 126 < 128). Validation reads the header anyway, so the enabled check costs no extra slot.
 struct SessionValidatorConfig {
     address validator;
     bool permitERC4337Paymaster;
+    uint8 position;
     uint64 dataLength;
     bytes32[125] data;
 }
@@ -46,6 +51,8 @@ struct SessionValidatorConfig {
 /// to; see `SmartSession` for the ERC-7562 storage rules this layout follows.
 abstract contract SmartSessionStorage is ISmartSessionTypes {
     using AssociatedSetLib for AssociatedSet;
+    using AssociatedListLib for AssociatedList;
+    using AddressListLib for AddressList;
 
     bytes4 internal constant EXECUTE_SELECTOR = 0xe9ae5c53;
     bytes4 internal constant EXECUTE_USER_OP_SELECTOR = 0x8dd7712f;
@@ -55,11 +62,12 @@ abstract contract SmartSessionStorage is ISmartSessionTypes {
     uint256 internal constant VALIDATION_FAILED = 1;
     uint256 internal constant MAX_VALIDATOR_DATA = 125 * 32;
 
-    AssociatedSet internal $enabledSessions;
-    mapping(bytes32 permissionId => AssociatedSet) internal $userOpPolicies;
-    mapping(bytes32 permissionId => AssociatedSet) internal $erc1271Policies;
-    mapping(bytes32 actionId => mapping(bytes32 permissionId => AssociatedSet)) internal $actionPolicies;
-    mapping(bytes32 permissionId => AssociatedSet) internal $enabledActionIds;
+    /// @dev Enabled permissionIds per account; membership is the header's `position`.
+    AssociatedList internal $enabledSessions;
+    mapping(bytes32 permissionId => AddressList) internal $userOpPolicies;
+    mapping(bytes32 permissionId => AddressList) internal $erc1271Policies;
+    mapping(bytes32 actionId => mapping(bytes32 permissionId => AddressList)) internal $actionPolicies;
+    mapping(bytes32 permissionId => AssociatedList) internal $enabledActionIds;
     mapping(bytes32 permissionId => AssociatedSet) internal $enabledDomains;
     mapping(bytes32 permissionId => mapping(bytes32 appDomain => AssociatedSet)) internal $enabledContents;
     mapping(bytes32 permissionId => mapping(address account => SessionValidatorConfig)) internal $sessionValidators;
@@ -95,8 +103,41 @@ abstract contract SmartSessionStorage is ISmartSessionTypes {
         return IStatelessValidator(validator).validateSignatureWithData(hash, sig, _loadValidatorData(conf));
     }
 
+    function _isEnabled(bytes32 permissionId, address account) internal view returns (bool) {
+        return $sessionValidators[permissionId][account].position != 0;
+    }
+
     function _requireEnabled(bytes32 permissionId, address account) internal view {
-        if (!$enabledSessions.contains(account, permissionId)) revert InvalidPermissionId(permissionId);
+        if (!_isEnabled(permissionId, account)) revert InvalidPermissionId(permissionId);
+    }
+
+    /// @dev Appends `permissionId` to the account's enabled list and records its index in the header.
+    function _addEnabled(bytes32 permissionId, address account) internal {
+        SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
+        if (conf.position != 0) return;
+        SetEntries storage e = $enabledSessions._entries[account];
+        uint256 len = e.length;
+        if (len >= MAX_SET_ENTRIES) revert TooManyEntries();
+        e.values[len] = permissionId;
+        e.length = len + 1;
+        conf.position = uint8(len + 1);
+    }
+
+    /// @dev Swap-and-pop removal from the enabled list; the moved id's header index follows.
+    function _removeEnabled(bytes32 permissionId, address account) internal {
+        SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
+        uint256 pos = conf.position;
+        if (pos == 0) return;
+        SetEntries storage e = $enabledSessions._entries[account];
+        uint256 last = e.length - 1;
+        if (pos - 1 != last) {
+            bytes32 moved = e.values[last];
+            e.values[pos - 1] = moved;
+            $sessionValidators[moved][account].position = uint8(pos);
+        }
+        e.values[last] = bytes32(0);
+        e.length = last;
+        conf.position = 0;
     }
 
 }

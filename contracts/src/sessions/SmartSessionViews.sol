@@ -24,6 +24,7 @@ import {
     VALUE_SELECTOR
 } from "./DataTypes.sol";
 import {AssociatedSet, AssociatedSetLib} from "./lib/AssociatedSet.sol";
+import {AssociatedList, AssociatedListLib, AddressList, AddressListLib} from "./lib/AssociatedList.sol";
 import {IdLib} from "./lib/IdLib.sol";
 import {HashLib} from "./lib/HashLib.sol";
 import {EnableDecoder} from "./lib/EnableDecoder.sol";
@@ -41,6 +42,8 @@ import {SmartSessionStorage, SessionValidatorConfig} from "./SmartSessionStorage
 /// Called directly, it only sees its own (empty) storage.
 contract SmartSessionViews is SmartSessionStorage {
     using AssociatedSetLib for AssociatedSet;
+    using AssociatedListLib for AssociatedList;
+    using AddressListLib for AddressList;
 
     /*//////////////////////////////////////////////////////////////
                               ERC-1271
@@ -90,7 +93,7 @@ contract SmartSessionViews is SmartSessionStorage {
         if (!okName) return false;
 
         bytes32 permissionId = bytes32(sig[0:32]);
-        if (!$enabledSessions.contains(msg.sender, permissionId)) return false;
+        if (!_isEnabled(permissionId, msg.sender)) return false;
         if (!$enabledContents[permissionId][appDomain].contains(msg.sender, keccak256(description))) return false;
         return _check1271Session(sender, permissionId, finalHash, sig[32:o]);
     }
@@ -102,7 +105,7 @@ contract SmartSessionViews is SmartSessionStorage {
         returns (bool)
     {
         address account = msg.sender;
-        AssociatedSet storage set = $erc1271Policies[permissionId];
+        AddressList storage set = $erc1271Policies[permissionId];
         uint256 n = set.length(account);
         if (n == 0) return false;
         bytes32 configId = IdLib.erc1271ConfigId(permissionId, account);
@@ -310,7 +313,7 @@ contract SmartSessionViews is SmartSessionStorage {
         (,, policies) = abi.decode(_args(), (address, bytes32, PolicyData[]));
     }
 
-    function _allIn(AssociatedSet storage set, address account, PolicyData[] memory policies)
+    function _allIn(AddressList storage set, address account, PolicyData[] memory policies)
         internal
         view
         returns (bool)

@@ -116,4 +116,13 @@ interface Vm {
     // Added for the session tests
     function expectPartialRevert(bytes4 revertData) external;
     function getDeployedCode(string calldata artifactPath) external view returns (bytes memory runtimeBytecode);
+
+    // Added for the integration tests
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function getRecordedLogs() external returns (Log[] memory logs);
 }
