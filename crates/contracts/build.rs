@@ -15,8 +15,13 @@ use std::{
     process::Command,
 };
 
-/// `(module, module docs, [(contract, source file under contracts/)])`.
-const CONTRACTS: &[(&str, &str, &[(&str, &str)])] = &[
+/// A contract name and its source file under `contracts/`.
+type Contract = (&'static str, &'static str);
+
+/// `(module, module docs, contracts)`: one Rust module of bindings.
+type Module = (&'static str, &'static str, &'static [Contract]);
+
+const CONTRACTS: &[Module] = &[
     (
         "account",
         "The smart account (Nexus 1.2.0 ABI), its factory and bootstrap.",
@@ -31,10 +36,17 @@ const CONTRACTS: &[(&str, &str, &[(&str, &str)])] = &[
         "The K1 MEE validator (1.0.1 behaviour) and its variant that accepts EIP-7702-delegated owners.",
         &[
             ("K1MeeValidator", "src/validators/K1MeeValidator.sol"),
-            ("K1MeeValidator7702", "src/validators/K1MeeValidator7702.sol"),
+            (
+                "K1MeeValidator7702",
+                "src/validators/K1MeeValidator7702.sol",
+            ),
         ],
     ),
-    ("paymaster", "The node paymaster.", &[("NodePaymaster", "src/paymaster/NodePaymaster.sol")]),
+    (
+        "paymaster",
+        "The node paymaster.",
+        &[("NodePaymaster", "src/paymaster/NodePaymaster.sol")],
+    ),
     (
         "sessions",
         "The Smart Sessions validator module and the contract its view functions are delegated to.",
@@ -52,22 +64,41 @@ const CONTRACTS: &[(&str, &str, &[(&str, &str)])] = &[
             ("UniActionPolicy", "src/policies/UniActionPolicy.sol"),
             ("UsageLimitPolicy", "src/policies/UsageLimitPolicy.sol"),
             ("ValueLimitPolicy", "src/policies/ValueLimitPolicy.sol"),
-            ("ERC20SpendingLimitPolicy", "src/policies/ERC20SpendingLimitPolicy.sol"),
+            (
+                "ERC20SpendingLimitPolicy",
+                "src/policies/ERC20SpendingLimitPolicy.sol",
+            ),
         ],
     ),
-    ("tokens", "Test tokens for local chains.", &[("TestUSDC", "src/tokens/TestUSDC.sol")]),
+    (
+        "tokens",
+        "Test tokens for local chains.",
+        &[("TestUSDC", "src/tokens/TestUSDC.sol")],
+    ),
 ];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let root = manifest_dir.join("../..").canonicalize().expect("workspace root");
+    let root = manifest_dir
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root");
     let contracts = root.join("contracts");
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
 
     println!("cargo:rerun-if-changed={}", contracts.join("src").display());
-    println!("cargo:rerun-if-changed={}", contracts.join("foundry.toml").display());
-    println!("cargo:rerun-if-changed={}", root.join("package-lock.json").display());
-    println!("cargo:rerun-if-changed={}", root.join("scripts/solc").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        contracts.join("foundry.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("package-lock.json").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("scripts/solc").display()
+    );
 
     let forge = root.join("node_modules/@foundry-rs/forge-linux-amd64/bin/forge");
     let solc = root.join("node_modules/solc/package.json");
@@ -132,11 +163,16 @@ fn write_bindings(artifacts: &Path, dest: &Path) {
 
 /// `(compilation target source, contract name, artifact path)` of every artifact under `dir`.
 fn collect_artifacts(dir: &Path, found: &mut Vec<(String, String, PathBuf)>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "build-info" && n != "cache") {
+            if path
+                .file_name()
+                .is_some_and(|n| n != "build-info" && n != "cache")
+            {
                 collect_artifacts(&path, found);
             }
             continue;
@@ -144,10 +180,15 @@ fn collect_artifacts(dir: &Path, found: &mut Vec<(String, String, PathBuf)>) {
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let Ok(text) = fs::read_to_string(&path) else { continue };
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-        if let Some(targets) =
-            json.pointer("/metadata/settings/compilationTarget").and_then(|t| t.as_object())
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if let Some(targets) = json
+            .pointer("/metadata/settings/compilationTarget")
+            .and_then(|t| t.as_object())
         {
             for (source, contract) in targets {
                 if let Some(contract) = contract.as_str() {
@@ -160,7 +201,8 @@ fn collect_artifacts(dir: &Path, found: &mut Vec<(String, String, PathBuf)>) {
 
 /// Writes the EntryPoint v0.7 creation code from its npm artifact to `$OUT_DIR/EntryPoint.bin`.
 fn extract_entry_point(root: &Path, out_dir: &Path) {
-    let artifact = root.join("node_modules/@account-abstraction/contracts/artifacts/EntryPoint.json");
+    let artifact =
+        root.join("node_modules/@account-abstraction/contracts/artifacts/EntryPoint.json");
     println!("cargo:rerun-if-changed={}", artifact.display());
     let text = fs::read_to_string(&artifact)
         .unwrap_or_else(|err| panic!("read {}: {err}; run `make setup`", artifact.display()));

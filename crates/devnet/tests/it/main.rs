@@ -140,7 +140,9 @@ async fn info_serialises_chains_addresses_and_keys() {
         json["usdc"].as_str().unwrap().to_lowercase(),
         format!("{DEVNET_USDC:#x}")
     );
-    assert_eq!(json["test_keys"].as_array().unwrap().len(), 9);
+    assert_eq!(json["test_keys"].as_array().unwrap().len(), 8);
+    assert_eq!(json["mee_versions"][0]["version"], "2.0.0");
+    assert_eq!(json["mee_versions"][1]["version"], "2.1.0");
     assert_eq!(
         json["chains"][0]["contracts"][1]["method"],
         "deploy_and_copy"
