@@ -1,5 +1,8 @@
 //! Devnet integration tests: real anvil processes.
 
+mod harness;
+mod supertx;
+
 use std::path::Path;
 
 use alloy::{primitives::U256, providers::Provider};
