@@ -227,7 +227,9 @@ fn decode_entry_point_error(fallback: &str, data: Option<Bytes>) -> String {
         Ok(EntryPoint::EntryPointErrors::FailedOpWithRevert(e)) => {
             format!(
                 "FailedOpWithRevert({}, {}, {})",
-                e.opIndex, e.reason, e.inner
+                e.opIndex,
+                e.reason,
+                decode_inner(&e.inner)
             )
         }
         Err(_) => fallback.to_string(),
@@ -293,4 +295,27 @@ pub(crate) async fn deposit_of_paymaster(chain: &DevnetChain) -> U256 {
         .call()
         .await
         .unwrap()
+}
+
+/// A Smart Sessions error by name (e.g. `PolicyViolation`), else the raw bytes.
+fn decode_inner(inner: &Bytes) -> String {
+    const KNOWN: [(&str, [u8; 4]); 9] = [
+        ("NoPoliciesSet", [0x1c, 0x79, 0x2c, 0x05]),
+        ("PolicyViolation", [0x3b, 0x57, 0x73, 0x61]),
+        ("InvalidPermissionId", [0x52, 0x6d, 0x0d, 0xa5]),
+        ("HashMismatch", [0x0b, 0x08, 0xd5, 0xbe]),
+        ("ChainIdMismatch", [0xe7, 0x5e, 0x23, 0x79]),
+        ("InvalidEnableSignature", [0x3c, 0xa8, 0xef, 0x0c]),
+        ("PolicyCheckReverted", [0xf4, 0x27, 0x07, 0x52]),
+        ("PaymasterValidationNotEnabled", [0xd5, 0xdc, 0x9f, 0xa4]),
+        ("InvalidData", [0x5c, 0xb0, 0x45, 0xdb]),
+    ];
+    let name = inner
+        .get(..4)
+        .and_then(|selector| KNOWN.iter().find(|(_, s)| s == selector))
+        .map(|(name, _)| *name);
+    match name {
+        Some(name) => format!("{name}({inner})"),
+        None => inner.to_string(),
+    }
 }

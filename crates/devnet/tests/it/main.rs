@@ -1,6 +1,7 @@
 //! Devnet integration tests: real anvil processes.
 
 mod harness;
+mod sessions;
 mod supertx;
 
 use std::path::Path;
