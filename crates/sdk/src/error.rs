@@ -81,12 +81,86 @@ pub enum Error {
     /// The signer failed.
     #[error("signing failed: {0}")]
     Signer(#[from] alloy::signers::Error),
+    /// A JSON-RPC request to a chain failed.
+    #[error("RPC request to chain {chain_id} failed: {source}")]
+    Rpc {
+        /// The chain.
+        chain_id: u64,
+        /// The transport's error.
+        #[source]
+        source: alloy::transports::TransportError,
+    },
+    /// A chain answered a call with data that does not decode as its return type.
+    #[error("chain {chain_id} returned undecodable data for {function}: {source}")]
+    BadReturn {
+        /// The chain.
+        chain_id: u64,
+        /// The function called.
+        function: &'static str,
+        /// The decoding error.
+        #[source]
+        source: alloy::sol_types::Error,
+    },
+    /// An RPC URL does not parse.
+    #[error("invalid RPC URL {url:?} for chain {chain_id}")]
+    BadRpcUrl {
+        /// The chain.
+        chain_id: u64,
+        /// The URL given.
+        url: String,
+    },
+    /// A chain of the account has no RPC connection, but the request needs one.
+    #[error("no RPC connection configured for chain {0}")]
+    NoRpc(u64),
+    /// The account address must be computed, but no signer (owner) was given.
+    #[error("the account's signer (owner) address is missing")]
+    MissingSigner,
+    /// The account factory computed the zero address.
+    #[error("the account factory on chain {0} returned the zero address")]
+    ZeroAccountAddress(u64),
+    /// The account was given by address, so its deployment data is unknown.
+    #[error(
+        "the account on chain {0} was given by address and is not deployed: its init code is unknown"
+    )]
+    NoInitCode(u64),
+    /// An instruction has no calls.
+    #[error("an instruction on chain {0} has no calls")]
+    EmptyInstruction(u64),
+    /// Plain and composable instructions were batched together.
+    #[error("cannot batch composable and plain instructions on chain {0}")]
+    MixedInstructionKinds(u64),
+    /// A cleanup depends on a userOp that does not exist.
+    #[error("a cleanup depends on userOp {index}, but the quote has {count} userOps")]
+    BadCleanUpDependency {
+        /// The index given.
+        index: usize,
+        /// The number of userOps.
+        count: usize,
+    },
+    /// Cleanups were given without any instruction to depend on.
+    #[error("cleanups need at least one instruction")]
+    CleanUpWithoutInstructions,
+    /// A native-token cleanup was given without a fixed amount.
+    #[error("a native-token cleanup needs a fixed amount")]
+    NativeCleanUpNeedsAmount,
 }
 
 impl Error {
-    /// Whether the error comes from the caller's input (as opposed to a signer failure).
+    /// Whether the error comes from the caller's input (as opposed to a signer, chain or node
+    /// failure).
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Self::Signer(_))
+        !matches!(
+            self,
+            Self::Signer(_)
+                | Self::Rpc { .. }
+                | Self::BadReturn { .. }
+                | Self::ZeroAccountAddress(_)
+        )
+    }
+
+    /// Whether retrying the same request may succeed (a transport failure).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Rpc { .. })
     }
 }
 

@@ -4,6 +4,8 @@
 //! clock and a keccak-stream RNG seeded per case (`tests/compat/vectors/lib/determinism.mjs`);
 //! the tests replay both.
 
+mod differential;
+
 use std::{fs, path::PathBuf, str::FromStr};
 
 use alloy::{
