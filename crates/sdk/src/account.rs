@@ -260,8 +260,8 @@ impl MultichainAccountBuilder {
                     compute_account_address(rpc, chain.chain_id, init).await?
                 }
             };
-            // Deployment data only describes the account when the address is the factory's.
-            let init = init.filter(|_| chain.account_address.is_none());
+            // As in the SDK, the deployment data follows from the signer even when the address is
+            // given; it is only used while the account has no code.
             account.deployments.push(Deployment {
                 chain_id: chain.chain_id,
                 address,

@@ -140,6 +140,9 @@ pub enum Error {
     /// Cleanups were given without any instruction to depend on.
     #[error("cleanups need at least one instruction")]
     CleanUpWithoutInstructions,
+    /// A quote was asked for without a fee token or sponsorship.
+    #[error("a quote needs a fee token or sponsorship")]
+    MissingFee,
     /// A native-token cleanup was given without a fixed amount.
     #[error("a native-token cleanup needs a fixed amount")]
     NativeCleanUpNeedsAmount,

@@ -15,6 +15,7 @@
 //! - [`instruction`]: instructions (per-chain calls), their batching, and cleanups.
 //! - [`smart_sessions`]: Smart Sessions on a connected account: enabled permissions, enable
 //!   nonces and digests from the chain, install / enable / revoke instructions, on-chain grants.
+//! - [`quote`]: quote parameters and the `POST quote` body, built as the SDK builds it.
 //! - [`status`]: a supertransaction's status from its explorer entry, by the SDK's rules.
 //! - [`clock`]: the clocks behind time bounds and nonce keys.
 //!
@@ -28,6 +29,7 @@ mod error;
 pub mod instruction;
 pub mod payment;
 pub mod policy;
+pub mod quote;
 pub mod rpc;
 pub mod session;
 pub mod smart_sessions;

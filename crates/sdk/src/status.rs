@@ -16,25 +16,8 @@
 //! The supertransaction is final when every judged op is (`FAILED`, or mined — and confirmed
 //! where confirmation counts), or when it failed.
 
-use serde::{Deserialize, Serialize};
-
-/// A userOp's execution status as the node reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ExecutionStatus {
-    /// Waiting for its conditions or its turn.
-    Pending,
-    /// Submitted, not yet mined.
-    Mining,
-    /// Mined, and the userOp succeeded.
-    MinedSuccess,
-    /// Mined, and the userOp failed.
-    MinedFail,
-    /// Failed before reaching the chain.
-    Failed,
-    /// Listed by the SDK's types but never produced by a node; treated as not final.
-    Success,
-}
+pub use mee_primitives::api::ExecutionStatus;
+use mee_primitives::api::ExplorerUserOp;
 
 /// Whether mined statuses count only once the node marks them confirmed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -57,6 +40,17 @@ pub struct UserOpStatus {
     pub is_clean_up: bool,
     /// The node's error message, if any.
     pub execution_error: Option<String>,
+}
+
+impl From<&ExplorerUserOp> for UserOpStatus {
+    fn from(op: &ExplorerUserOp) -> Self {
+        Self {
+            execution_status: op.execution_status,
+            is_confirmed: op.is_confirmed,
+            is_clean_up: op.op.is_clean_up_user_op,
+            execution_error: op.execution_error.clone(),
+        }
+    }
 }
 
 /// The whole supertransaction's status.
@@ -221,11 +215,7 @@ mod tests {
         );
         assert!(!result.is_finalised);
 
-        let result = status(&[pay.clone(), op(MinedSuccess, true), op(Pending, false)]);
-        assert_eq!(result.status, Pending);
-        assert!(!result.is_finalised);
-
-        let result = status(&[pay, op(MinedSuccess, true), op(Success, true)]);
+        let result = status(&[pay, op(MinedSuccess, true), op(Pending, false)]);
         assert_eq!(result.status, Pending);
         assert!(!result.is_finalised);
     }
@@ -259,17 +249,5 @@ mod tests {
         ]);
         assert_eq!(result.status, MinedSuccess);
         assert!(result.is_finalised);
-    }
-
-    #[test]
-    fn statuses_parse_from_the_node_strings() {
-        let parsed: Vec<ExecutionStatus> = serde_json::from_str(
-            r#"["PENDING","MINING","MINED_SUCCESS","MINED_FAIL","FAILED","SUCCESS"]"#,
-        )
-        .unwrap();
-        assert_eq!(
-            parsed,
-            vec![Pending, Mining, MinedSuccess, MinedFail, Failed, Success]
-        );
     }
 }

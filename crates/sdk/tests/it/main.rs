@@ -5,6 +5,7 @@
 //! the tests replay both.
 
 mod differential;
+mod quote_vectors;
 
 use std::{fs, path::PathBuf, str::FromStr};
 
