@@ -140,6 +140,37 @@ pub enum Error {
     /// Cleanups were given without any instruction to depend on.
     #[error("cleanups need at least one instruction")]
     CleanUpWithoutInstructions,
+    /// An HTTP request to the MEE node failed before an answer arrived.
+    #[error("request to the MEE node failed: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The MEE node answered with an error.
+    #[error("MEE node error ({status}): {message}")]
+    Node {
+        /// The HTTP status.
+        status: u16,
+        /// The node's message, as the SDK extracts it.
+        message: String,
+    },
+    /// The MEE node's answer is not the JSON expected.
+    #[error("unexpected MEE node response: {0}")]
+    BadResponse(#[source] serde_json::Error),
+    /// Chains of the account or of a quote are not supported by the node.
+    #[error("chains not supported by the MEE node: {0:?}")]
+    UnsupportedChains(Vec<u64>),
+    /// The fee token's chain has no fee tokens on the node.
+    #[error("the MEE node takes no fee tokens on chain {0}")]
+    UnsupportedFeeChain(u64),
+    /// The supertransaction failed (off-chain or on-chain).
+    #[error("supertransaction failed: {message}")]
+    SupertransactionFailed {
+        /// `FAILED` or `MINED_FAIL`.
+        status: mee_primitives::api::ExecutionStatus,
+        /// The SDK's message (`"[i] <error>"`).
+        message: String,
+    },
+    /// Waiting for a receipt took longer than allowed.
+    #[error("no final supertransaction status within {0:?}")]
+    Timeout(std::time::Duration),
     /// A quote was asked for without a fee token or sponsorship.
     #[error("a quote needs a fee token or sponsorship")]
     MissingFee,
@@ -158,12 +189,17 @@ impl Error {
                 | Self::Rpc { .. }
                 | Self::BadReturn { .. }
                 | Self::ZeroAccountAddress(_)
+                | Self::Http(_)
+                | Self::Node { .. }
+                | Self::BadResponse(_)
+                | Self::SupertransactionFailed { .. }
+                | Self::Timeout(_)
         )
     }
 
     /// Whether retrying the same request may succeed (a transport failure).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Rpc { .. })
+        matches!(self, Self::Rpc { .. } | Self::Http(_) | Self::Timeout(_))
     }
 }
 

@@ -15,6 +15,7 @@
 //! - [`instruction`]: instructions (per-chain calls), their batching, and cleanups.
 //! - [`smart_sessions`]: Smart Sessions on a connected account: enabled permissions, enable
 //!   nonces and digests from the chain, install / enable / revoke instructions, on-chain grants.
+//! - [`client`]: the MEE node client: info, quote, sign, exec, receipts, and the session flows.
 //! - [`quote`]: quote parameters and the `POST quote` body, built as the SDK builds it.
 //! - [`status`]: a supertransaction's status from its explorer entry, by the SDK's rules.
 //! - [`clock`]: the clocks behind time bounds and nonce keys.
@@ -23,6 +24,7 @@
 
 pub mod account;
 pub mod action;
+pub mod client;
 pub mod clock;
 pub mod composable;
 mod error;
@@ -35,6 +37,7 @@ pub mod session;
 pub mod smart_sessions;
 pub mod status;
 
+pub use client::{MeeClient, MeeClientBuilder};
 pub use error::{Error, Result};
 pub use mee_contracts as contracts;
 pub use mee_primitives as primitives;

@@ -247,6 +247,27 @@ impl QuoteParams {
         self
     }
 
+    /// How the fee is paid, if set.
+    pub fn fee(&self) -> Option<&Fee> {
+        self.fee.as_ref()
+    }
+
+    /// The instructions given so far.
+    pub fn instruction_list(&self) -> &[Instruction] {
+        &self.instructions
+    }
+
+    /// The number of instructions given so far.
+    pub fn instruction_count(&self) -> usize {
+        self.instructions.len()
+    }
+
+    /// The same parameters with `instructions` instead.
+    pub fn replace_instructions(mut self, instructions: Vec<Instruction>) -> Self {
+        self.instructions = instructions;
+        self
+    }
+
     /// The session part, if any.
     pub fn session_use(&self) -> Option<&SessionUse> {
         self.session.as_ref()

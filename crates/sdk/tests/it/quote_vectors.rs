@@ -12,10 +12,11 @@ use alloy::{
 use mee_sdk::{
     account::{ChainConfig, IAccount, IEntryPointNonces, MultichainAccount},
     action::CustomAction,
+    client::{rewrite_session_details, sign_quote},
     clock::SteppingClock,
     instruction::{IErc20, Instruction},
     payment::FeeToken,
-    primitives::{SessionDetails, addresses::ENTRY_POINT_V07},
+    primitives::{SessionDetails, addresses::ENTRY_POINT_V07, api::QuoteResponse},
     quote::QuoteParams,
     rpc::{ChainRpc, Rpc},
     session::{EnableSessions, UsageMode},
@@ -112,6 +113,11 @@ fn fee() -> FeeToken {
 
 /// The recorded quote body of a case.
 fn recorded(name: &str) -> Value {
+    recorded_request(name, "/quote")
+}
+
+/// The recorded body of a case's request to `path`.
+fn recorded_request(name: &str, path: &str) -> Value {
     let file = vectors("quote-requests.json");
     let case = file["cases"]
         .as_array()
@@ -124,7 +130,7 @@ fn recorded(name: &str) -> Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|request| request["path"] == "/quote")
+        .find(|request| request["path"] == path)
         .unwrap()["bodyVerbatim"]
         .clone()
 }
@@ -289,6 +295,95 @@ async fn prepare_quote_matches_the_sdk() {
         QuoteParams::new()
             .instructions(instructions)
             .fee_token(fee()),
+    )
+    .await;
+}
+
+/// The quote the recording node answered: the exec body without what signing adds, with the
+/// session details the node echoed from the request.
+fn answered_quote(name: &str) -> QuoteResponse {
+    let request = recorded(name);
+    let mut body = recorded_request(name, "/exec");
+    let map = body.as_object_mut().unwrap();
+    for added in [
+        "signature",
+        "meeVersions",
+        "isEIP712TrustedSponsorshipSupported",
+    ] {
+        map.remove(added);
+    }
+    let echoed = std::iter::once(request["paymentInfo"]["sessionDetails"].clone()).chain(
+        request["userOps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|op| op["sessionDetails"].clone()),
+    );
+    for (op, details) in map["userOps"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(echoed)
+    {
+        let op = op.as_object_mut().unwrap();
+        op.remove("sessionDetails");
+        if !details.is_null() {
+            op.insert("sessionDetails".into(), details);
+        }
+    }
+    serde_json::from_value(body).unwrap()
+}
+
+async fn assert_exec(
+    name: &str,
+    signer: &PrivateKeySigner,
+    session: Option<(Vec<SessionDetails>, bool)>,
+) {
+    let account = MultichainAccount::at(ACCOUNT, [BASE, OPTIMISM]);
+    let quote = answered_quote(name);
+    let sponsored = quote.payment_info.sponsored;
+    let mut signed = sign_quote(&account, quote, signer).unwrap();
+    if let Some((details, enable)) = session {
+        rewrite_session_details(&mut signed.user_ops, sponsored, &details, enable).unwrap();
+    }
+    let mut built = serde_json::to_value(&signed).unwrap();
+    let mut expected = recorded_request(name, "/exec");
+    normalise(&mut built);
+    normalise(&mut expected);
+    if let Some(difference) = first_difference("", &built, &expected) {
+        panic!("{name}: exec body differs at {difference}");
+    }
+}
+
+#[tokio::test]
+async fn exec_bodies_match_the_sdk() {
+    let owner = key(0x11);
+    let session_key = key(0x22);
+    for name in [
+        "simple_undeployed_fee_token",
+        "simple_deployed_two_chains_batched",
+        "simple_sponsored",
+        "session_prepare_undeployed",
+    ] {
+        assert_exec(name, &owner, None).await;
+    }
+    let prepared = details(&recorded("session_use_fee_token")["userOps"][0]["sessionDetails"]);
+    for name in [
+        "session_use_fee_token",
+        "session_use_sponsored",
+        "session_get_session_quote_use",
+    ] {
+        assert_exec(name, &session_key, Some((vec![prepared.clone()], false))).await;
+    }
+    let body = recorded("session_enable_and_use_two_chains");
+    let granted = vec![
+        details(&body["paymentInfo"]["sessionDetails"]),
+        details(&body["userOps"][1]["sessionDetails"]),
+    ];
+    assert_exec(
+        "session_enable_and_use_two_chains",
+        &session_key,
+        Some((granted, true)),
     )
     .await;
 }
