@@ -81,12 +81,125 @@ pub enum Error {
     /// The signer failed.
     #[error("signing failed: {0}")]
     Signer(#[from] alloy::signers::Error),
+    /// A JSON-RPC request to a chain failed.
+    #[error("RPC request to chain {chain_id} failed: {source}")]
+    Rpc {
+        /// The chain.
+        chain_id: u64,
+        /// The transport's error.
+        #[source]
+        source: alloy::transports::TransportError,
+    },
+    /// A chain answered a call with data that does not decode as its return type.
+    #[error("chain {chain_id} returned undecodable data for {function}: {source}")]
+    BadReturn {
+        /// The chain.
+        chain_id: u64,
+        /// The function called.
+        function: &'static str,
+        /// The decoding error.
+        #[source]
+        source: alloy::sol_types::Error,
+    },
+    /// An RPC URL does not parse.
+    #[error("invalid RPC URL {url:?} for chain {chain_id}")]
+    BadRpcUrl {
+        /// The chain.
+        chain_id: u64,
+        /// The URL given.
+        url: String,
+    },
+    /// A chain of the account has no RPC connection, but the request needs one.
+    #[error("no RPC connection configured for chain {0}")]
+    NoRpc(u64),
+    /// The account address must be computed, but no signer (owner) was given.
+    #[error("the account's signer (owner) address is missing")]
+    MissingSigner,
+    /// The account factory computed the zero address.
+    #[error("the account factory on chain {0} returned the zero address")]
+    ZeroAccountAddress(u64),
+    /// The account was given by address, so its deployment data is unknown.
+    #[error(
+        "the account on chain {0} was given by address and is not deployed: its init code is unknown"
+    )]
+    NoInitCode(u64),
+    /// An instruction has no calls.
+    #[error("an instruction on chain {0} has no calls")]
+    EmptyInstruction(u64),
+    /// Plain and composable instructions were batched together.
+    #[error("cannot batch composable and plain instructions on chain {0}")]
+    MixedInstructionKinds(u64),
+    /// A cleanup depends on a userOp that does not exist.
+    #[error("a cleanup depends on userOp {index}, but the quote has {count} userOps")]
+    BadCleanUpDependency {
+        /// The index given.
+        index: usize,
+        /// The number of userOps.
+        count: usize,
+    },
+    /// Cleanups were given without any instruction to depend on.
+    #[error("cleanups need at least one instruction")]
+    CleanUpWithoutInstructions,
+    /// An HTTP request to the MEE node failed before an answer arrived.
+    #[error("request to the MEE node failed: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The MEE node answered with an error.
+    #[error("MEE node error ({status}): {message}")]
+    Node {
+        /// The HTTP status.
+        status: u16,
+        /// The node's message, as the SDK extracts it.
+        message: String,
+    },
+    /// The MEE node's answer is not the JSON expected.
+    #[error("unexpected MEE node response: {0}")]
+    BadResponse(#[source] serde_json::Error),
+    /// Chains of the account or of a quote are not supported by the node.
+    #[error("chains not supported by the MEE node: {0:?}")]
+    UnsupportedChains(Vec<u64>),
+    /// The fee token's chain has no fee tokens on the node.
+    #[error("the MEE node takes no fee tokens on chain {0}")]
+    UnsupportedFeeChain(u64),
+    /// The supertransaction failed (off-chain or on-chain).
+    #[error("supertransaction failed: {message}")]
+    SupertransactionFailed {
+        /// `FAILED` or `MINED_FAIL`.
+        status: mee_primitives::api::ExecutionStatus,
+        /// The SDK's message (`"[i] <error>"`).
+        message: String,
+    },
+    /// Waiting for a receipt took longer than allowed.
+    #[error("no final supertransaction status within {0:?}")]
+    Timeout(std::time::Duration),
+    /// A quote was asked for without a fee token or sponsorship.
+    #[error("a quote needs a fee token or sponsorship")]
+    MissingFee,
+    /// A native-token cleanup was given without a fixed amount.
+    #[error("a native-token cleanup needs a fixed amount")]
+    NativeCleanUpNeedsAmount,
 }
 
 impl Error {
-    /// Whether the error comes from the caller's input (as opposed to a signer failure).
+    /// Whether the error comes from the caller's input (as opposed to a signer, chain or node
+    /// failure).
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Self::Signer(_))
+        !matches!(
+            self,
+            Self::Signer(_)
+                | Self::Rpc { .. }
+                | Self::BadReturn { .. }
+                | Self::ZeroAccountAddress(_)
+                | Self::Http(_)
+                | Self::Node { .. }
+                | Self::BadResponse(_)
+                | Self::SupertransactionFailed { .. }
+                | Self::Timeout(_)
+        )
+    }
+
+    /// Whether retrying the same request may succeed (a transport failure).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Rpc { .. } | Self::Http(_) | Self::Timeout(_))
     }
 }
 

@@ -10,18 +10,34 @@
 //! - [`payment`]: the fee-token payment permission.
 //! - [`session`]: preparing sessions for on-chain enabling, granting them with an owner
 //!   signature, and checking session details before use.
-//! - [`account`]: the multichain account.
+//! - [`account`]: the multichain account, offline or connected to each chain's RPC.
+//! - [`rpc`]: the chain reads behind a trait ([`rpc::ChainRpc`]).
+//! - [`instruction`]: instructions (per-chain calls), their batching, and cleanups.
+//! - [`smart_sessions`]: Smart Sessions on a connected account: enabled permissions, enable
+//!   nonces and digests from the chain, install / enable / revoke instructions, on-chain grants.
+//! - [`client`]: the MEE node client: info, quote, sign, exec, receipts, and the session flows.
+//! - [`quote`]: quote parameters and the `POST quote` body, built as the SDK builds it.
+//! - [`status`]: a supertransaction's status from its explorer entry, by the SDK's rules.
+//! - [`clock`]: the clocks behind time bounds and nonce keys.
 //!
 //! Wire types and encodings live in [`mee_primitives`], re-exported as [`primitives`].
 
 pub mod account;
 pub mod action;
+pub mod client;
+pub mod clock;
 pub mod composable;
 mod error;
+pub mod instruction;
 pub mod payment;
 pub mod policy;
+pub mod quote;
+pub mod rpc;
 pub mod session;
+pub mod smart_sessions;
+pub mod status;
 
+pub use client::{MeeClient, MeeClientBuilder};
 pub use error::{Error, Result};
 pub use mee_contracts as contracts;
 pub use mee_primitives as primitives;

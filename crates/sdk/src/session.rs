@@ -190,6 +190,18 @@ impl EnableSessions {
         self
     }
 
+    /// Whether a maximum payment amount was set (else the fee token's decimals are needed).
+    pub fn has_max_payment_amount(&self) -> bool {
+        self.options
+            .max_payment_amount
+            .is_some_and(|amount| !amount.is_zero())
+    }
+
+    /// Whether a chain's actions go into one session and one call.
+    pub fn batches_actions(&self) -> bool {
+        self.batch_actions
+    }
+
     /// The sessions, one per chain in order of first appearance, with salts from `salts`.
     pub fn try_prepare(
         &self,

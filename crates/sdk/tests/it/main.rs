@@ -4,6 +4,10 @@
 //! clock and a keccak-stream RNG seeded per case (`tests/compat/vectors/lib/determinism.mjs`);
 //! the tests replay both.
 
+mod client;
+mod differential;
+mod quote_vectors;
+
 use std::{fs, path::PathBuf, str::FromStr};
 
 use alloy::{
