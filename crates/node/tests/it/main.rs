@@ -1,0 +1,5 @@
+//! Integration tests of the node: real anvil chains, requests through the router.
+
+mod common;
+mod errors;
+mod flow;
