@@ -637,6 +637,20 @@ pub(crate) mod tests {
         }
     }
 
+    /// The PostgreSQL server of the development and CI machines (`DATABASE_URL`, default
+    /// `postgres://postgres@127.0.0.1:5432/test`).
+    #[tokio::test]
+    async fn postgres_behaves() {
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let store = PgStore::connect(&url)
+            .await
+            .unwrap_or_else(|err| panic!("PostgreSQL at {url}: {err}"));
+        exercise(&store).await;
+        // Migrating again is a no-op.
+        PgStore::connect(&url).await.unwrap();
+    }
+
     #[test]
     fn postgres_placeholders_are_numbered() {
         assert_eq!(numbered("a = ? AND b = ?"), "a = $1 AND b = $2");

@@ -50,7 +50,8 @@ pub(crate) struct TestNode {
     pub(crate) devnet: Devnet,
     pub(crate) node: Node,
     pub(crate) router: Router,
-    _db: TempDb,
+    pub(crate) db: TempDb,
+    quote_expiry_secs: u64,
 }
 
 /// A database file removed on drop.
@@ -146,8 +147,19 @@ impl TestNode {
             devnet,
             node,
             router,
-            _db: db,
+            db,
+            quote_expiry_secs,
         }
+    }
+
+    /// Another node process over the same chains and database, as after a restart.
+    pub(crate) async fn restarted(&self) -> Node {
+        Node::connect(
+            config(&self.devnet, &self.db.url(), self.quote_expiry_secs),
+            mee_devnet::node_key().signer(),
+        )
+        .await
+        .expect("node reconnects")
     }
 
     pub(crate) fn provider(&self, chain_id: u64) -> DynProvider {
