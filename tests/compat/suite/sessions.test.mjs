@@ -1,0 +1,376 @@
+// Flow "sessions": the docs' recommended Smart Sessions flow. The owner prepares the account
+// (prepareForPermissions), enables permissions on-chain (getSessionQuote PREPARE), and the session
+// signer uses them (usePermission USE), paying in USDC or sponsored. Every step is checked on-chain.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { erc20Abi, keccak256, parseAbi, parseUnits, stringToHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { base, optimism } from "viem/chains";
+import {
+  calldataArgument,
+  createMeeClient,
+  getSudoPolicy,
+  meeSessionActions,
+  SMART_SESSIONS_ADDRESS,
+  toMultichainNexusAccount,
+  toSmartSessionsModule,
+} from "@biconomy/abstractjs";
+import {
+  API_KEY,
+  CHAINS,
+  COUNTER,
+  INCREMENT_SELECTOR,
+  NODE_URL,
+  RECEIPT_TIMEOUT_MS,
+  USDC,
+  chainConfigurations,
+  counterOf,
+  ensureCounter,
+  incrementCall,
+  mcUSDC,
+  publicClient,
+  sendUsdc,
+  testAccount,
+  usdcBalance,
+  within,
+} from "./lib/env.mjs";
+
+const accountAbi = parseAbi([
+  "function isModuleInstalled(uint256 moduleTypeId, address module, bytes additionalContext) view returns (bool)",
+]);
+const feeToken = { address: USDC, chainId: base.id };
+const usdc = (n) => parseUnits(String(n), 6);
+
+// The user (owner) and the session signer of the docs.
+const eoa = testAccount(3);
+const sessionSigner = privateKeyToAccount(generatePrivateKey());
+const ssValidator = toSmartSessionsModule({ signer: sessionSigner });
+// Who the session may pay, and who it may not.
+const allowedRecipient = privateKeyToAccount(generatePrivateKey()).address;
+const otherRecipient = privateKeyToAccount(generatePrivateKey()).address;
+
+/** Results of earlier tests that later ones build on. */
+const state = {};
+function needs(key, what) {
+  if (!state[key]) throw new Error(`needs "${what}", which did not pass`);
+  return state[key];
+}
+
+async function waitSuccess(client, hash) {
+  const receipt = await within(
+    RECEIPT_TIMEOUT_MS,
+    "waitForSupertransactionReceipt",
+    client.waitForSupertransactionReceipt({ hash }),
+  );
+  assert.equal(receipt.transactionStatus, "MINED_SUCCESS");
+  for (const r of receipt.receipts) assert.equal(r.status, "success");
+  return receipt;
+}
+
+let orchestrator;
+let meeClient;
+let sessionsMeeClient;
+
+before(async () => {
+  await ensureCounter(testAccount(7));
+  orchestrator = await toMultichainNexusAccount({
+    signer: eoa,
+    chainConfigurations: chainConfigurations(),
+  });
+});
+
+test("createMeeClient + meeSessionActions for the owner's orchestrator account on four chains", async () => {
+  meeClient = await createMeeClient({ account: orchestrator, url: NODE_URL, apiKey: API_KEY });
+  sessionsMeeClient = meeClient.extend(meeSessionActions);
+  for (const name of ["prepareForPermissions", "usePermission", "isPermissionEnabled", "checkEnabledPermissions"]) {
+    assert.equal(typeof sessionsMeeClient[name], "function", name);
+  }
+  state.client = true;
+});
+
+test("prepareForPermissions: deploys on four chains, installs Smart Sessions, fee in USDC on Base, permit trigger of 10 USDC", async () => {
+  needs("client", "createMeeClient");
+  const sca = orchestrator.addressOn(base.id, true);
+  const eoaBefore = await usdcBalance(base.id, eoa.address);
+
+  const payload = await sessionsMeeClient.prepareForPermissions({
+    smartSessionsValidator: ssValidator,
+    feeToken,
+    trigger: { tokenAddress: USDC, chainId: base.id, amount: usdc(10) },
+  });
+  assert.ok(payload, "an undeployed account has something to prepare");
+  await waitSuccess(meeClient, payload.hash);
+
+  for (const chain of CHAINS) {
+    const deployment = orchestrator.deploymentOn(chain.id, true);
+    assert.equal(await deployment.isDeployed(), true, `deployed on chain ${chain.id}`);
+    const installed = await publicClient(chain.id).readContract({
+      address: deployment.address,
+      abi: accountAbi,
+      functionName: "isModuleInstalled",
+      args: [1n, SMART_SESSIONS_ADDRESS, "0x"],
+    });
+    assert.equal(installed, true, `Smart Sessions installed on chain ${chain.id}`);
+  }
+  // The trigger pulled 10 USDC plus the fee from the EOA; the fee went to the node.
+  assert.equal(await usdcBalance(base.id, sca), usdc(10), "the account keeps exactly the trigger amount");
+  const paid = eoaBefore - (await usdcBalance(base.id, eoa.address));
+  assert.ok(paid > usdc(10), `the EOA paid 10 USDC plus a fee (paid ${paid})`);
+
+  // Prepared once: a second call finds nothing to do.
+  const again = await sessionsMeeClient.prepareForPermissions({ smartSessionsValidator: ssValidator, feeToken });
+  assert.equal(again, undefined, "nothing left to prepare");
+  state.prepared = true;
+});
+
+test("getSessionQuote PREPARE (batchActions true): actions on Base and Optimism with sudo, universal, time frame, spending limit and usage limit policies, maxPaymentAmount 2 USDC", async () => {
+  needs("prepared", "prepareForPermissions");
+  const sca = orchestrator.addressOn(base.id, true);
+  // Fund the account on Optimism for the session's USDC transfers.
+  await sendUsdc(eoa, optimism.id, sca, usdc(10));
+  const now = Math.floor(Date.now() / 1000);
+
+  const actions = [
+    // Base: the counter, no restriction.
+    orchestrator.buildSessionAction({
+      type: "custom",
+      data: { chainIds: [base.id], contractAddress: COUNTER, functionSignature: INCREMENT_SELECTOR, policies: [getSudoPolicy()] },
+    }),
+    // Base: USDC approve, only to the allowed spender (universal policy on argument 1).
+    orchestrator.buildSessionAction({
+      type: "approve",
+      data: {
+        chainIds: [base.id],
+        contractAddress: USDC,
+        policies: [
+          orchestrator.buildActionPolicy({
+            type: "universal",
+            rules: [{ condition: "equal", calldataOffset: calldataArgument(1), comparisonValue: allowedRecipient }],
+          }),
+        ],
+      },
+    }),
+    // Optimism: the counter inside a time frame, at most 10 times.
+    orchestrator.buildSessionAction({
+      type: "custom",
+      data: {
+        chainIds: [optimism.id],
+        contractAddress: COUNTER,
+        functionSignature: INCREMENT_SELECTOR,
+        policies: [
+          { type: "timeframe", validAfter: now - 60, validUntil: now + 3600 },
+          { type: "usageLimit", limit: 10n },
+        ],
+      },
+    }),
+    // Optimism: USDC transfers to one recipient, ≤ 1 USDC each, ≤ 3 USDC and 3 transfers in all,
+    // until an hour from now (universal + usage limit + time frame policies).
+    orchestrator.buildSessionAction({
+      type: "transfer",
+      data: {
+        chainIds: [optimism.id],
+        contractAddress: USDC,
+        recipientAddress: allowedRecipient,
+        amountLimitPerAction: usdc(1),
+        maxAmountLimit: usdc(3),
+        usageLimit: 3n,
+        validUntil: now + 3600,
+      },
+    }),
+    // Optimism: USDC approvals of at most 2 USDC in all (spending limit policy).
+    orchestrator.buildSessionAction({
+      type: "approve",
+      data: { chainIds: [optimism.id], contractAddress: USDC, policies: [{ type: "spendingLimits", tokenLimits: [{ limit: usdc(2) }] }] },
+    }),
+  ];
+
+  const prepared = await meeClient.getSessionQuote({
+    mode: "PREPARE",
+    enableSession: { redeemer: sessionSigner.address, actions, maxPaymentAmount: usdc(2), batchActions: true },
+    feeToken,
+  });
+  assert.ok(prepared, "there are permissions to enable");
+  assert.equal(prepared.sessionDetails.length, 2, "one session per chain");
+  // Smart Sessions is installed already: one enable op per chain, plus the payment op.
+  assert.equal(prepared.quote.userOps.length, 3);
+
+  const { hash } = await meeClient.executeSessionQuote(prepared);
+  await waitSuccess(meeClient, hash);
+  state.sessionDetails = prepared.sessionDetails;
+});
+
+test("isPermissionEnabled and checkEnabledPermissions report the enabled permissions", async () => {
+  const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
+  for (const detail of sessionDetails) {
+    const chainId = Number(detail.enableSessionData.enableSession.sessionToEnable.chainId);
+    assert.equal(
+      await sessionsMeeClient.isPermissionEnabled({ permissionId: detail.permissionId, chainId }),
+      true,
+      `permission enabled on chain ${chainId}`,
+    );
+  }
+  const unknown = keccak256(stringToHex("a permission nobody enabled"));
+  assert.equal(await sessionsMeeClient.isPermissionEnabled({ permissionId: unknown, chainId: base.id }), false);
+
+  const enabled = await sessionsMeeClient.checkEnabledPermissions(sessionDetails);
+  const entries = Object.entries(enabled).flatMap(([id, byChain]) => Object.entries(byChain).map(([chain, on]) => [id, chain, on]));
+  assert.equal(entries.length, 2, JSON.stringify(enabled));
+  for (const [id, chain, on] of entries) assert.equal(on, true, `${id} on chain ${chain}`);
+});
+
+/** The dapp's side: the same account address, the session signer as signer (docs step 5). */
+async function sessionSignerClient() {
+  const userOwnedOrchestratorWithSessionSigner = await toMultichainNexusAccount({
+    signer: sessionSigner,
+    chainConfigurations: chainConfigurations({ accountAddress: orchestrator.addressOn(base.id, true) }),
+  });
+  const sessionSignerMeeClient = await createMeeClient({
+    account: userOwnedOrchestratorWithSessionSigner,
+    url: NODE_URL,
+    apiKey: API_KEY,
+  });
+  return sessionSignerMeeClient.extend(meeSessionActions);
+}
+
+test("usePermission USE across Base and Optimism: counter on both, USDC transfer on Optimism, fee in USDC on Base", async () => {
+  const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
+  const sca = orchestrator.addressOn(base.id, true);
+  const dapp = await sessionSignerClient();
+  const before = {
+    counterBase: await counterOf(base.id, sca),
+    counterOp: await counterOf(optimism.id, sca),
+    scaBase: await usdcBalance(base.id, sca),
+    scaOp: await usdcBalance(optimism.id, sca),
+    recipientOp: await usdcBalance(optimism.id, allowedRecipient),
+  };
+
+  const executionPayload = await dapp.usePermission({
+    sessionDetails,
+    mode: "USE",
+    feeToken,
+    instructions: [
+      { chainId: base.id, calls: [incrementCall] },
+      { chainId: optimism.id, calls: [incrementCall] },
+      mcUSDC.on(optimism.id).transfer({ args: [allowedRecipient, usdc(1)], gasLimit: 100_000n }),
+    ],
+  });
+  await waitSuccess(meeClient, executionPayload.hash);
+
+  assert.equal(await counterOf(base.id, sca), before.counterBase + 1n);
+  assert.equal(await counterOf(optimism.id, sca), before.counterOp + 1n);
+  assert.equal(await usdcBalance(optimism.id, allowedRecipient), before.recipientOp + usdc(1));
+  assert.equal(await usdcBalance(optimism.id, sca), before.scaOp - usdc(1));
+  const fee = before.scaBase - (await usdcBalance(base.id, sca));
+  assert.ok(fee > 0n && fee <= usdc(2), `fee ${fee} paid in USDC within maxPaymentAmount`);
+  state.used = true;
+});
+
+test("usePermission USE sponsored: counter on Optimism, no fee taken from the account", async () => {
+  const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
+  const sca = orchestrator.addressOn(base.id, true);
+  const dapp = await sessionSignerClient();
+  const counterBefore = await counterOf(optimism.id, sca);
+  const balances = [await usdcBalance(base.id, sca), await usdcBalance(optimism.id, sca)];
+
+  const payload = await dapp.usePermission({
+    sponsorship: true,
+    sessionDetails,
+    mode: "USE",
+    instructions: [{ chainId: optimism.id, calls: [incrementCall] }],
+  });
+  await waitSuccess(meeClient, payload.hash);
+
+  assert.equal(await counterOf(optimism.id, sca), counterBefore + 1n);
+  assert.deepEqual([await usdcBalance(base.id, sca), await usdcBalance(optimism.id, sca)], balances, "the sponsor paid");
+});
+
+test("a call outside the grant (USDC transfer to another recipient) fails with the error surfaced by the SDK", async (t) => {
+  const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
+  const sca = orchestrator.addressOn(base.id, true);
+  const dapp = await sessionSignerClient();
+  const scaOpBefore = await usdcBalance(optimism.id, sca);
+
+  let error;
+  try {
+    const payload = await dapp.usePermission({
+      sessionDetails,
+      mode: "USE",
+      feeToken,
+      instructions: [mcUSDC.on(optimism.id).transfer({ args: [otherRecipient, usdc(1)], gasLimit: 100_000n })],
+    });
+    await within(RECEIPT_TIMEOUT_MS, "waitForSupertransactionReceipt", meeClient.waitForSupertransactionReceipt({ hash: payload.hash }));
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof Error, "the SDK throws");
+  assert.ok(!(error instanceof TypeError), `not a transport failure: ${error?.message}`);
+  assert.ok(!/no result within/.test(error.message), error.message);
+  assert.ok(error.message.length > 0);
+  t.diagnostic(`SDK error: ${error.message.split("\n")[0]}`);
+
+  assert.equal(await usdcBalance(optimism.id, otherRecipient), 0n, "nothing reached the other recipient");
+  assert.equal(await usdcBalance(optimism.id, sca), scaOpBefore, "the account kept its USDC on Optimism");
+});
+
+test("getSessionQuote PREPARE with batchActions false on a fresh account (deploy + install + one enable per action group), then USE of the second group", async () => {
+  await ensureCounter(testAccount(7));
+  const owner = testAccount(5);
+  const chains = [base, optimism];
+  const account = await toMultichainNexusAccount({ signer: owner, chainConfigurations: chainConfigurations({ chains }) });
+  const client = await createMeeClient({ account, url: NODE_URL, apiKey: API_KEY });
+  const sca = account.addressOn(base.id, true);
+  await sendUsdc(owner, base.id, sca, usdc(20));
+
+  const actions = [
+    account.buildSessionAction({
+      type: "custom",
+      data: { chainIds: [base.id], contractAddress: COUNTER, functionSignature: INCREMENT_SELECTOR },
+    }),
+    account.buildSessionAction({
+      type: "approve",
+      data: { chainIds: [base.id], contractAddress: USDC, recipientAddress: allowedRecipient, amountLimitPerAction: usdc(5) },
+    }),
+    account.buildSessionAction({
+      type: "custom",
+      data: { chainIds: [optimism.id], contractAddress: COUNTER, functionSignature: INCREMENT_SELECTOR },
+    }),
+  ];
+  // No maxPaymentAmount: the SDK reads USDC's decimals from the chain and allows 5 USDC.
+  const prepared = await client.getSessionQuote({
+    mode: "PREPARE",
+    enableSession: { redeemer: sessionSigner.address, actions, batchActions: false },
+    feeToken,
+  });
+  assert.ok(prepared);
+  assert.equal(prepared.sessionDetails.length, 2);
+  const { hash } = await client.executeSessionQuote(prepared);
+  await waitSuccess(client, hash);
+  for (const chain of chains) {
+    assert.equal(await account.deploymentOn(chain.id, true).isDeployed(), true, `deployed on chain ${chain.id}`);
+  }
+
+  // The approve action was enabled by its own enableSessions call: using it proves it.
+  const dappAccount = await toMultichainNexusAccount({
+    signer: sessionSigner,
+    chainConfigurations: chainConfigurations({ chains, accountAddress: sca }),
+  });
+  const dapp = (await createMeeClient({ account: dappAccount, url: NODE_URL, apiKey: API_KEY })).extend(meeSessionActions);
+  const payload = await dapp.usePermission({
+    sessionDetails: prepared.sessionDetails,
+    mode: "USE",
+    feeToken,
+    instructions: [
+      mcUSDC.on(base.id).approve({ args: [allowedRecipient, usdc(4)], gasLimit: 100_000n }),
+      { chainId: optimism.id, calls: [incrementCall] },
+    ],
+  });
+  await waitSuccess(client, payload.hash);
+  const allowance = await publicClient(base.id).readContract({
+    address: USDC,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [sca, allowedRecipient],
+  });
+  assert.equal(allowance, usdc(4));
+  assert.equal(await counterOf(optimism.id, sca), 1n);
+});
