@@ -20,6 +20,8 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Run local chains with the MEE contracts in the foreground until ctrl-c.
     Devnet(cmd::devnet::DevnetArgs),
+    /// Run an MEE node: quotes, execution and receipts over HTTP.
+    Node(cmd::node::NodeArgs),
 }
 
 #[tokio::main]
@@ -34,5 +36,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo(args) => args.run().await,
         Command::Devnet(args) => args.run().await,
+        Command::Node(args) => args.run().await,
     }
 }

@@ -21,9 +21,11 @@
 //! - [`nonce`]: Nexus nonce keys.
 //! - [`account`]: Nexus account init data, factory data and `initCode`.
 //! - [`session_details`]: the `sessionDetails` JSON of session quotes.
+//! - [`api`]: the MEE node's REST request and response bodies.
 
 pub mod account;
 pub mod addresses;
+pub mod api;
 pub mod chains;
 pub mod execution;
 pub mod flz;

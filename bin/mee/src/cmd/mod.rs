@@ -2,6 +2,7 @@
 
 pub(crate) mod demo;
 pub(crate) mod devnet;
+pub(crate) mod node;
 
 use clap::Args;
 
