@@ -16,6 +16,8 @@
 // Options (flag or environment variable):
 //   --flows a,b | COMPAT_FLOWS   flows to run (default: all); --list prints them
 //   --build                      run `cargo build --bin mee` once before starting
+//   --serve                      start the devnet and the node, print the test environment, and
+//                                keep them running until ctrl-c (to run single test files by hand)
 //   MEE_BIN                      the mee binary (default: <repo>/target/debug/mee)
 //   COMPAT_TIMEOUT_S             hard limit for the whole run (default 300)
 //   COMPAT_KEEP_LOGS=1           keep the temporary directory (logs, configs) after a passing run
@@ -46,14 +48,15 @@ function log(message) {
 }
 
 function parseArgs(argv) {
-  const options = { flows: process.env.COMPAT_FLOWS || "all", build: false, list: false };
+  const options = { flows: process.env.COMPAT_FLOWS || "all", build: false, list: false, serve: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === "--flows") options.flows = argv[++i] ?? "";
     else if (arg.startsWith("--flows=")) options.flows = arg.slice("--flows=".length);
     else if (arg === "--build") options.build = true;
     else if (arg === "--list") options.list = true;
-    else throw new Error(`unknown argument ${arg} (expected --flows a,b, --build or --list)`);
+    else if (arg === "--serve") options.serve = true;
+    else throw new Error(`unknown argument ${arg} (expected --flows a,b, --build, --list or --serve)`);
   }
   const names = options.flows === "all" ? Object.keys(FLOWS) : options.flows.split(",").map((s) => s.trim()).filter(Boolean);
   for (const name of names) {
@@ -336,12 +339,16 @@ async function main() {
       log(`node up at ${node.url}`);
     }
 
+    const testEnv = { COMPAT_DEVNET: devnetPath, COMPAT_NODE_URL: node.url, COMPAT_API_KEY: API_KEY };
+    if (options.serve) {
+      hardLimit.unref();
+      clearTimeout(hardLimit);
+      const exports = Object.entries(testEnv).map(([k, v]) => `export ${k}=${v}`).join("\n");
+      process.stdout.write(`${exports}\n# then: node --test ${FLOWS[options.flows[0]]} (in tests/compat); ctrl-c stops\n`);
+      await new Promise(() => {});
+    }
     const files = options.flows.map((name) => FLOWS[name]);
-    const testCode = await runTests(files, {
-      COMPAT_DEVNET: devnetPath,
-      COMPAT_NODE_URL: node.url,
-      COMPAT_API_KEY: API_KEY,
-    });
+    const testCode = await runTests(files, testEnv);
     code = testCode === 0 && !node.error ? 0 : testCode || 1;
     log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s: ${code === 0 ? "all passed" : "FAILED"}`);
   } finally {

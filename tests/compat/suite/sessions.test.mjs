@@ -88,15 +88,25 @@ test("createMeeClient + meeSessionActions for the owner's orchestrator account o
   state.client = true;
 });
 
-test("prepareForPermissions: deploys on four chains, installs Smart Sessions, fee in USDC on Base, permit trigger of 10 USDC", async () => {
+/** Smart Sessions is installed as a validator on the account on that chain. */
+async function ssInstalled(chainId, address) {
+  return publicClient(chainId).readContract({
+    address,
+    abi: accountAbi,
+    functionName: "isModuleInstalled",
+    args: [1n, SMART_SESSIONS_ADDRESS, "0x"],
+  });
+}
+
+test("prepareForPermissions: deploys on four chains, installs Smart Sessions, fee in USDC on Base", async () => {
   needs("client", "createMeeClient");
   const sca = orchestrator.addressOn(base.id, true);
-  const eoaBefore = await usdcBalance(base.id, eoa.address);
+  // "Fund the SCA": a plain USDC transfer from the EOA to the counterfactual address.
+  await sendUsdc(eoa, base.id, sca, usdc(20));
 
   const payload = await sessionsMeeClient.prepareForPermissions({
     smartSessionsValidator: ssValidator,
     feeToken,
-    trigger: { tokenAddress: USDC, chainId: base.id, amount: usdc(10) },
   });
   assert.ok(payload, "an undeployed account has something to prepare");
   await waitSuccess(meeClient, payload.hash);
@@ -104,18 +114,10 @@ test("prepareForPermissions: deploys on four chains, installs Smart Sessions, fe
   for (const chain of CHAINS) {
     const deployment = orchestrator.deploymentOn(chain.id, true);
     assert.equal(await deployment.isDeployed(), true, `deployed on chain ${chain.id}`);
-    const installed = await publicClient(chain.id).readContract({
-      address: deployment.address,
-      abi: accountAbi,
-      functionName: "isModuleInstalled",
-      args: [1n, SMART_SESSIONS_ADDRESS, "0x"],
-    });
-    assert.equal(installed, true, `Smart Sessions installed on chain ${chain.id}`);
+    assert.equal(await ssInstalled(chain.id, deployment.address), true, `Smart Sessions installed on chain ${chain.id}`);
   }
-  // The trigger pulled 10 USDC plus the fee from the EOA; the fee went to the node.
-  assert.equal(await usdcBalance(base.id, sca), usdc(10), "the account keeps exactly the trigger amount");
-  const paid = eoaBefore - (await usdcBalance(base.id, eoa.address));
-  assert.ok(paid > usdc(10), `the EOA paid 10 USDC plus a fee (paid ${paid})`);
+  const fee = usdc(20) - (await usdcBalance(base.id, sca));
+  assert.ok(fee > 0n && fee < usdc(5), `a fee in USDC was paid on Base (${fee})`);
 
   // Prepared once: a second call finds nothing to do.
   const again = await sessionsMeeClient.prepareForPermissions({ smartSessionsValidator: ssValidator, feeToken });
@@ -123,35 +125,25 @@ test("prepareForPermissions: deploys on four chains, installs Smart Sessions, fe
   state.prepared = true;
 });
 
-test("getSessionQuote PREPARE (batchActions true): actions on Base and Optimism with sudo, universal, time frame, spending limit and usage limit policies, maxPaymentAmount 2 USDC", async () => {
-  needs("prepared", "prepareForPermissions");
-  const sca = orchestrator.addressOn(base.id, true);
-  // Fund the account on Optimism for the session's USDC transfers.
-  await sendUsdc(eoa, optimism.id, sca, usdc(10));
-  const now = Math.floor(Date.now() / 1000);
-
-  const actions = [
-    // Base: the counter, no restriction.
-    orchestrator.buildSessionAction({
+/**
+ * The session of the main flow: every policy type of the docs, on two chains.
+ * Base: the counter (sudo) and USDC approvals of at most 2 USDC in all (spending limit); the SDK
+ * adds the fee payment (a USDC transfer of at most maxPaymentAmount) to Base, the fee chain.
+ * Optimism: the counter inside a time frame, at most 10 times; USDC transfers to one recipient only,
+ * at most 1 USDC each and 3 USDC in all (universal policy), 3 times (usage limit), for an hour
+ * (time frame).
+ */
+function mainSessionActions(account, now) {
+  return [
+    account.buildSessionAction({
       type: "custom",
       data: { chainIds: [base.id], contractAddress: COUNTER, functionSignature: INCREMENT_SELECTOR, policies: [getSudoPolicy()] },
     }),
-    // Base: USDC approve, only to the allowed spender (universal policy on argument 1).
-    orchestrator.buildSessionAction({
+    account.buildSessionAction({
       type: "approve",
-      data: {
-        chainIds: [base.id],
-        contractAddress: USDC,
-        policies: [
-          orchestrator.buildActionPolicy({
-            type: "universal",
-            rules: [{ condition: "equal", calldataOffset: calldataArgument(1), comparisonValue: allowedRecipient }],
-          }),
-        ],
-      },
+      data: { chainIds: [base.id], contractAddress: USDC, policies: [{ type: "spendingLimits", tokenLimits: [{ limit: usdc(2) }] }] },
     }),
-    // Optimism: the counter inside a time frame, at most 10 times.
-    orchestrator.buildSessionAction({
+    account.buildSessionAction({
       type: "custom",
       data: {
         chainIds: [optimism.id],
@@ -163,26 +155,39 @@ test("getSessionQuote PREPARE (batchActions true): actions on Base and Optimism 
         ],
       },
     }),
-    // Optimism: USDC transfers to one recipient, ≤ 1 USDC each, ≤ 3 USDC and 3 transfers in all,
-    // until an hour from now (universal + usage limit + time frame policies).
-    orchestrator.buildSessionAction({
+    account.buildSessionAction({
       type: "transfer",
       data: {
         chainIds: [optimism.id],
         contractAddress: USDC,
-        recipientAddress: allowedRecipient,
-        amountLimitPerAction: usdc(1),
-        maxAmountLimit: usdc(3),
-        usageLimit: 3n,
-        validUntil: now + 3600,
+        policies: [
+          account.buildActionPolicy({
+            type: "universal",
+            rules: [
+              { condition: "equal", calldataOffset: calldataArgument(1), comparisonValue: allowedRecipient },
+              {
+                condition: "lessThanOrEqual",
+                calldataOffset: calldataArgument(2),
+                comparisonValue: usdc(1),
+                isLimited: true,
+                usage: { limit: usdc(3), used: 0n },
+              },
+            ],
+          }),
+          { type: "usageLimit", limit: 3n },
+          { type: "timeframe", validAfter: now - 60, validUntil: now + 3600 },
+        ],
       },
     }),
-    // Optimism: USDC approvals of at most 2 USDC in all (spending limit policy).
-    orchestrator.buildSessionAction({
-      type: "approve",
-      data: { chainIds: [optimism.id], contractAddress: USDC, policies: [{ type: "spendingLimits", tokenLimits: [{ limit: usdc(2) }] }] },
-    }),
   ];
+}
+
+test("getSessionQuote PREPARE (batchActions true): actions on Base and Optimism with sudo, universal, time frame, spending limit and usage limit policies, maxPaymentAmount 2 USDC", async () => {
+  needs("prepared", "prepareForPermissions");
+  const sca = orchestrator.addressOn(base.id, true);
+  // Fund the account on Optimism for the session's USDC transfers.
+  await sendUsdc(eoa, optimism.id, sca, usdc(10));
+  const actions = mainSessionActions(orchestrator, Math.floor(Date.now() / 1000));
 
   const prepared = await meeClient.getSessionQuote({
     mode: "PREPARE",
@@ -232,7 +237,7 @@ async function sessionSignerClient() {
   return sessionSignerMeeClient.extend(meeSessionActions);
 }
 
-test("usePermission USE across Base and Optimism: counter on both, USDC transfer on Optimism, fee in USDC on Base", async () => {
+test("usePermission USE across Base and Optimism: counter on both, USDC approve on Base, USDC transfer on Optimism, fee in USDC on Base", async () => {
   const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
   const sca = orchestrator.addressOn(base.id, true);
   const dapp = await sessionSignerClient();
@@ -250,11 +255,20 @@ test("usePermission USE across Base and Optimism: counter on both, USDC transfer
     feeToken,
     instructions: [
       { chainId: base.id, calls: [incrementCall] },
+      mcUSDC.on(base.id).approve({ args: [allowedRecipient, usdc(2)], gasLimit: 100_000n }),
       { chainId: optimism.id, calls: [incrementCall] },
       mcUSDC.on(optimism.id).transfer({ args: [allowedRecipient, usdc(1)], gasLimit: 100_000n }),
     ],
   });
   await waitSuccess(meeClient, executionPayload.hash);
+
+  const allowance = await publicClient(base.id).readContract({
+    address: USDC,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [sca, allowedRecipient],
+  });
+  assert.equal(allowance, usdc(2), "approve within the spending limit");
 
   assert.equal(await counterOf(base.id, sca), before.counterBase + 1n);
   assert.equal(await counterOf(optimism.id, sca), before.counterOp + 1n);
@@ -355,6 +369,7 @@ test("getSessionQuote PREPARE with batchActions false on a fresh account (deploy
     chainConfigurations: chainConfigurations({ chains, accountAddress: sca }),
   });
   const dapp = (await createMeeClient({ account: dappAccount, url: NODE_URL, apiKey: API_KEY })).extend(meeSessionActions);
+  const counterBefore = await counterOf(optimism.id, sca);
   const payload = await dapp.usePermission({
     sessionDetails: prepared.sessionDetails,
     mode: "USE",
@@ -372,5 +387,72 @@ test("getSessionQuote PREPARE with batchActions false on a fresh account (deploy
     args: [sca, allowedRecipient],
   });
   assert.equal(allowance, usdc(4));
-  assert.equal(await counterOf(optimism.id, sca), 1n);
+  assert.equal(await counterOf(optimism.id, sca), counterBefore + 1n);
+});
+
+test("prepareForPermissions with a permit trigger (docs step 2): 10 USDC pulled from the EOA pays the fee and funds the account", async () => {
+  const owner = testAccount(6);
+  const chains = [base, optimism];
+  const account = await toMultichainNexusAccount({ signer: owner, chainConfigurations: chainConfigurations({ chains }) });
+  const client = (await createMeeClient({ account, url: NODE_URL, apiKey: API_KEY })).extend(meeSessionActions);
+  const sca = account.addressOn(base.id, true);
+  const eoaBefore = await usdcBalance(base.id, owner.address);
+
+  const payload = await client.prepareForPermissions({
+    smartSessionsValidator: toSmartSessionsModule({ signer: sessionSigner }),
+    feeToken,
+    trigger: { tokenAddress: USDC, chainId: base.id, amount: usdc(10) },
+  });
+  assert.ok(payload);
+  await waitSuccess(client, payload.hash);
+
+  for (const chain of chains) {
+    assert.equal(await ssInstalled(chain.id, sca), true, `Smart Sessions installed on chain ${chain.id}`);
+  }
+  assert.equal(await usdcBalance(base.id, sca), usdc(10), "the account keeps exactly the trigger amount");
+  const paid = eoaBefore - (await usdcBalance(base.id, owner.address));
+  assert.ok(paid > usdc(10), `the EOA paid 10 USDC plus the fee (${paid})`);
+});
+
+test("getSessionQuote PREPARE (batchActions true) with three actions and six action policies on Optimism in one enableSessions call (the SDK's default 700,000 call gas)", async () => {
+  // The docs' default: every action of a chain in one enableSessions call, on an account that has
+  // Smart Sessions installed already. The SDK asks for 700,000 gas for that call; the node must make
+  // the enable fit (or the SDK user gets an out-of-gas MINED_FAIL).
+  const owner = testAccount(6);
+  const chains = [base, optimism];
+  const account = await toMultichainNexusAccount({
+    signer: owner,
+    index: 1n,
+    chainConfigurations: chainConfigurations({ chains }),
+  });
+  const client = (await createMeeClient({ account, url: NODE_URL, apiKey: API_KEY })).extend(meeSessionActions);
+  const sca = account.addressOn(base.id, true);
+  await sendUsdc(owner, base.id, sca, usdc(20));
+  // Install first, as the docs recommend, so the enable is a call of its own.
+  const installed = await client.prepareForPermissions({
+    smartSessionsValidator: toSmartSessionsModule({ signer: sessionSigner }),
+    feeToken,
+  });
+  if (installed) await waitSuccess(client, installed.hash);
+  for (const chain of chains) assert.equal(await ssInstalled(chain.id, sca), true);
+
+  const now = Math.floor(Date.now() / 1000);
+  const actions = [
+    ...mainSessionActions(account, now),
+    account.buildSessionAction({
+      type: "approve",
+      data: { chainIds: [optimism.id], contractAddress: USDC, policies: [{ type: "spendingLimits", tokenLimits: [{ limit: usdc(2) }] }] },
+    }),
+  ];
+  const prepared = await client.getSessionQuote({
+    mode: "PREPARE",
+    enableSession: { redeemer: sessionSigner.address, actions, maxPaymentAmount: usdc(2), batchActions: true },
+    feeToken,
+  });
+  const { hash } = await client.executeSessionQuote(prepared);
+  await waitSuccess(client, hash);
+  for (const detail of prepared.sessionDetails) {
+    const chainId = Number(detail.enableSessionData.enableSession.sessionToEnable.chainId);
+    assert.equal(await client.isPermissionEnabled({ permissionId: detail.permissionId, chainId }), true, `enabled on chain ${chainId}`);
+  }
 });
