@@ -35,8 +35,10 @@ const ROOT = join(COMPAT_DIR, "..", "..");
 const FLOWS = {
   accounts: "suite/accounts.test.mjs",
   supertx: "suite/supertx.test.mjs",
+  fusion: "suite/fusion.test.mjs",
   sessions: "suite/sessions.test.mjs",
   grant: "suite/grant.test.mjs",
+  sponsored: "suite/sponsored.test.mjs",
 };
 
 const API_KEY = "mee_compat_suite";

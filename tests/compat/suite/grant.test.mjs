@@ -1,9 +1,8 @@
 // Flow "grant": the docs' "Granting Permissions" path. The owner signs one EIP-712 grant for two
 // chains off-chain (grantPermissionTypedDataSign); the session signer's first use enables it on
-// both chains (usePermission ENABLE_AND_USE), paid in USDC, and again sponsored.
+// both chains (usePermission ENABLE_AND_USE), paid in USDC.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseUnits } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { base, optimism } from "viem/chains";
 import {
@@ -18,7 +17,6 @@ import {
   COUNTER,
   INCREMENT_SELECTOR,
   NODE_URL,
-  RECEIPT_TIMEOUT_MS,
   USDC,
   chainConfigurations,
   counterOf,
@@ -27,11 +25,9 @@ import {
   sendUsdc,
   testAccount,
   usdcBalance,
-  within,
 } from "./lib/env.mjs";
+import { chainOf, feeToken, permissionsOf, sessionSignerClient, usdc, waitSuccess } from "./lib/flows.mjs";
 
-const feeToken = { address: USDC, chainId: base.id };
-const usdc = (n) => parseUnits(String(n), 6);
 const chains = [base, optimism];
 const eoa = testAccount(4);
 
@@ -40,26 +36,6 @@ let meeClient;
 let sessionsMeeClient;
 let prepared = false;
 
-async function waitSuccess(client, hash) {
-  const receipt = await within(
-    RECEIPT_TIMEOUT_MS,
-    "waitForSupertransactionReceipt",
-    client.waitForSupertransactionReceipt({ hash }),
-  );
-  assert.equal(receipt.transactionStatus, "MINED_SUCCESS");
-  for (const r of receipt.receipts) assert.equal(r.status, "success");
-}
-
-/** The session signer's client on the owner's account (docs step 5). */
-async function sessionSignerClient(sessionSigner) {
-  const account = await toMultichainNexusAccount({
-    signer: sessionSigner,
-    chainConfigurations: chainConfigurations({ chains, accountAddress: orchestrator.addressOn(base.id, true) }),
-  });
-  const client = await createMeeClient({ account, url: NODE_URL, apiKey: API_KEY });
-  return client.extend(meeSessionActions);
-}
-
 function counterActions() {
   return chains.map((chain) => ({
     chainId: chain.id,
@@ -67,10 +43,6 @@ function counterActions() {
     actionTargetSelector: INCREMENT_SELECTOR,
     actionPolicies: [getSudoPolicy()],
   }));
-}
-
-function permissionsOf(checked) {
-  return Object.entries(checked).flatMap(([id, byChain]) => Object.entries(byChain).map(([chain, on]) => ({ id, chain, on })));
 }
 
 before(async () => {
@@ -115,7 +87,7 @@ test("grantPermissionTypedDataSign on Base and Optimism, then usePermission ENAB
 
   const counters = [await counterOf(base.id, sca), await counterOf(optimism.id, sca)];
   const scaBase = await usdcBalance(base.id, sca);
-  const dapp = await sessionSignerClient(sessionSigner);
+  const dapp = await sessionSignerClient({ sessionSigner, accountAddress: sca, chains });
   const executionPayload = await dapp.usePermission({
     sessionDetails,
     mode: "ENABLE_AND_USE",
@@ -130,34 +102,7 @@ test("grantPermissionTypedDataSign on Base and Optimism, then usePermission ENAB
   const after = permissionsOf(await sessionsMeeClient.checkEnabledPermissions(sessionDetails));
   for (const p of after) assert.equal(p.on, true, `${p.id} enabled on chain ${p.chain}`);
   for (const detail of sessionDetails) {
-    const chainId = Number(detail.enableSessionData.enableSession.sessionToEnable.chainId);
+    const chainId = chainOf(detail);
     assert.equal(await sessionsMeeClient.isPermissionEnabled({ permissionId: detail.permissionId, chainId }), true);
   }
-});
-
-test("grantPermissionTypedDataSign, then sponsored usePermission ENABLE_AND_USE on Base and Optimism (the docs' sponsored example)", async () => {
-  assert.ok(prepared, 'needs "prepareForPermissions without permissions", which did not pass');
-  const sessionSigner = privateKeyToAccount(generatePrivateKey());
-  const sca = orchestrator.addressOn(base.id, true);
-  const sessionDetails = await sessionsMeeClient.grantPermissionTypedDataSign({
-    redeemer: sessionSigner.address,
-    actions: counterActions(),
-  });
-  const counters = [await counterOf(base.id, sca), await counterOf(optimism.id, sca)];
-  const scaBase = await usdcBalance(base.id, sca);
-
-  const dapp = await sessionSignerClient(sessionSigner);
-  const usePermissionPayload = await dapp.usePermission({
-    sponsorship: true,
-    sessionDetails,
-    mode: "ENABLE_AND_USE",
-    instructions: chains.map((chain) => ({ chainId: chain.id, calls: [incrementCall] })),
-  });
-  await waitSuccess(meeClient, usePermissionPayload.hash);
-
-  assert.deepEqual([await counterOf(base.id, sca), await counterOf(optimism.id, sca)], [counters[0] + 1n, counters[1] + 1n]);
-  assert.equal(await usdcBalance(base.id, sca), scaBase, "the sponsor paid");
-  const enabled = permissionsOf(await sessionsMeeClient.checkEnabledPermissions(sessionDetails));
-  assert.equal(enabled.length, 2);
-  for (const p of enabled) assert.equal(p.on, true);
 });

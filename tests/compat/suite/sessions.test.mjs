@@ -1,9 +1,9 @@
 // Flow "sessions": the docs' recommended Smart Sessions flow. The owner prepares the account
 // (prepareForPermissions), enables permissions on-chain (getSessionQuote PREPARE), and the session
-// signer uses them (usePermission USE), paying in USDC or sponsored. Every step is checked on-chain.
+// signer uses them (usePermission USE), paying in USDC. Every step is checked on-chain.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { erc20Abi, keccak256, parseAbi, parseUnits, stringToHex } from "viem";
+import { erc20Abi, keccak256, stringToHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { base, optimism } from "viem/chains";
 import {
@@ -11,7 +11,6 @@ import {
   createMeeClient,
   getSudoPolicy,
   meeSessionActions,
-  SMART_SESSIONS_ADDRESS,
   toMultichainNexusAccount,
   toSmartSessionsModule,
 } from "@biconomy/abstractjs";
@@ -34,12 +33,7 @@ import {
   usdcBalance,
   within,
 } from "./lib/env.mjs";
-
-const accountAbi = parseAbi([
-  "function isModuleInstalled(uint256 moduleTypeId, address module, bytes additionalContext) view returns (bool)",
-]);
-const feeToken = { address: USDC, chainId: base.id };
-const usdc = (n) => parseUnits(String(n), 6);
+import { chainOf, feeToken, permissionsOf, sessionSignerClient, ssInstalled, usdc, waitSuccess } from "./lib/flows.mjs";
 
 // The user (owner) and the session signer of the docs.
 const eoa = testAccount(3);
@@ -54,17 +48,6 @@ const state = {};
 function needs(key, what) {
   if (!state[key]) throw new Error(`needs "${what}", which did not pass`);
   return state[key];
-}
-
-async function waitSuccess(client, hash) {
-  const receipt = await within(
-    RECEIPT_TIMEOUT_MS,
-    "waitForSupertransactionReceipt",
-    client.waitForSupertransactionReceipt({ hash }),
-  );
-  assert.equal(receipt.transactionStatus, "MINED_SUCCESS");
-  for (const r of receipt.receipts) assert.equal(r.status, "success");
-  return receipt;
 }
 
 let orchestrator;
@@ -87,16 +70,6 @@ test("createMeeClient + meeSessionActions for the owner's orchestrator account o
   }
   state.client = true;
 });
-
-/** Smart Sessions is installed as a validator on the account on that chain. */
-async function ssInstalled(chainId, address) {
-  return publicClient(chainId).readContract({
-    address,
-    abi: accountAbi,
-    functionName: "isModuleInstalled",
-    args: [1n, SMART_SESSIONS_ADDRESS, "0x"],
-  });
-}
 
 test("prepareForPermissions: deploys on four chains, installs Smart Sessions, fee in USDC on Base", async () => {
   needs("client", "createMeeClient");
@@ -207,7 +180,7 @@ test("getSessionQuote PREPARE (batchActions true): actions on Base and Optimism 
 test("isPermissionEnabled and checkEnabledPermissions report the enabled permissions", async () => {
   const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
   for (const detail of sessionDetails) {
-    const chainId = Number(detail.enableSessionData.enableSession.sessionToEnable.chainId);
+    const chainId = chainOf(detail);
     assert.equal(
       await sessionsMeeClient.isPermissionEnabled({ permissionId: detail.permissionId, chainId }),
       true,
@@ -217,30 +190,19 @@ test("isPermissionEnabled and checkEnabledPermissions report the enabled permiss
   const unknown = keccak256(stringToHex("a permission nobody enabled"));
   assert.equal(await sessionsMeeClient.isPermissionEnabled({ permissionId: unknown, chainId: base.id }), false);
 
-  const enabled = await sessionsMeeClient.checkEnabledPermissions(sessionDetails);
-  const entries = Object.entries(enabled).flatMap(([id, byChain]) => Object.entries(byChain).map(([chain, on]) => [id, chain, on]));
-  assert.equal(entries.length, 2, JSON.stringify(enabled));
-  for (const [id, chain, on] of entries) assert.equal(on, true, `${id} on chain ${chain}`);
+  const enabled = permissionsOf(await sessionsMeeClient.checkEnabledPermissions(sessionDetails));
+  assert.deepEqual(
+    enabled.map((p) => [p.id, Number(p.chain)]).sort(),
+    sessionDetails.map((d) => [d.permissionId, chainOf(d)]).sort(),
+    "one entry per granted permission and chain",
+  );
+  for (const p of enabled) assert.equal(p.on, true, `${p.id} on chain ${p.chain}`);
 });
-
-/** The dapp's side: the same account address, the session signer as signer (docs step 5). */
-async function sessionSignerClient() {
-  const userOwnedOrchestratorWithSessionSigner = await toMultichainNexusAccount({
-    signer: sessionSigner,
-    chainConfigurations: chainConfigurations({ accountAddress: orchestrator.addressOn(base.id, true) }),
-  });
-  const sessionSignerMeeClient = await createMeeClient({
-    account: userOwnedOrchestratorWithSessionSigner,
-    url: NODE_URL,
-    apiKey: API_KEY,
-  });
-  return sessionSignerMeeClient.extend(meeSessionActions);
-}
 
 test("usePermission USE across Base and Optimism: counter on both, USDC approve on Base, USDC transfer on Optimism, fee in USDC on Base", async () => {
   const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
   const sca = orchestrator.addressOn(base.id, true);
-  const dapp = await sessionSignerClient();
+  const dapp = await sessionSignerClient({ sessionSigner, accountAddress: orchestrator.addressOn(base.id, true) });
   const before = {
     counterBase: await counterOf(base.id, sca),
     counterOp: await counterOf(optimism.id, sca),
@@ -279,29 +241,12 @@ test("usePermission USE across Base and Optimism: counter on both, USDC approve 
   state.used = true;
 });
 
-test("usePermission USE sponsored: counter on Optimism, no fee taken from the account", async () => {
-  const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
-  const sca = orchestrator.addressOn(base.id, true);
-  const dapp = await sessionSignerClient();
-  const counterBefore = await counterOf(optimism.id, sca);
-  const balances = [await usdcBalance(base.id, sca), await usdcBalance(optimism.id, sca)];
-
-  const payload = await dapp.usePermission({
-    sponsorship: true,
-    sessionDetails,
-    mode: "USE",
-    instructions: [{ chainId: optimism.id, calls: [incrementCall] }],
-  });
-  await waitSuccess(meeClient, payload.hash);
-
-  assert.equal(await counterOf(optimism.id, sca), counterBefore + 1n);
-  assert.deepEqual([await usdcBalance(base.id, sca), await usdcBalance(optimism.id, sca)], balances, "the sponsor paid");
-});
-
 test("a call outside the grant (USDC transfer to another recipient) fails with the error surfaced by the SDK", async (t) => {
   const sessionDetails = needs("sessionDetails", "getSessionQuote PREPARE (batchActions true)");
+  // Only meaningful if the same session can make the allowed transfer.
+  needs("used", "usePermission USE across Base and Optimism");
   const sca = orchestrator.addressOn(base.id, true);
-  const dapp = await sessionSignerClient();
+  const dapp = await sessionSignerClient({ sessionSigner, accountAddress: orchestrator.addressOn(base.id, true) });
   const scaOpBefore = await usdcBalance(optimism.id, sca);
 
   let error;
@@ -364,11 +309,7 @@ test("getSessionQuote PREPARE with batchActions false on a fresh account (deploy
   }
 
   // The approve action was enabled by its own enableSessions call: using it proves it.
-  const dappAccount = await toMultichainNexusAccount({
-    signer: sessionSigner,
-    chainConfigurations: chainConfigurations({ chains, accountAddress: sca }),
-  });
-  const dapp = (await createMeeClient({ account: dappAccount, url: NODE_URL, apiKey: API_KEY })).extend(meeSessionActions);
+  const dapp = await sessionSignerClient({ sessionSigner, accountAddress: sca, chains });
   const counterBefore = await counterOf(optimism.id, sca);
   const payload = await dapp.usePermission({
     sessionDetails: prepared.sessionDetails,
@@ -388,30 +329,6 @@ test("getSessionQuote PREPARE with batchActions false on a fresh account (deploy
   });
   assert.equal(allowance, usdc(4));
   assert.equal(await counterOf(optimism.id, sca), counterBefore + 1n);
-});
-
-test("prepareForPermissions with a permit trigger (docs step 2): 10 USDC pulled from the EOA pays the fee and funds the account", async () => {
-  const owner = testAccount(6);
-  const chains = [base, optimism];
-  const account = await toMultichainNexusAccount({ signer: owner, chainConfigurations: chainConfigurations({ chains }) });
-  const client = (await createMeeClient({ account, url: NODE_URL, apiKey: API_KEY })).extend(meeSessionActions);
-  const sca = account.addressOn(base.id, true);
-  const eoaBefore = await usdcBalance(base.id, owner.address);
-
-  const payload = await client.prepareForPermissions({
-    smartSessionsValidator: toSmartSessionsModule({ signer: sessionSigner }),
-    feeToken,
-    trigger: { tokenAddress: USDC, chainId: base.id, amount: usdc(10) },
-  });
-  assert.ok(payload);
-  await waitSuccess(client, payload.hash);
-
-  for (const chain of chains) {
-    assert.equal(await ssInstalled(chain.id, sca), true, `Smart Sessions installed on chain ${chain.id}`);
-  }
-  assert.equal(await usdcBalance(base.id, sca), usdc(10), "the account keeps exactly the trigger amount");
-  const paid = eoaBefore - (await usdcBalance(base.id, owner.address));
-  assert.ok(paid > usdc(10), `the EOA paid 10 USDC plus the fee (${paid})`);
 });
 
 test("getSessionQuote PREPARE (batchActions true) with three actions and six action policies on Optimism in one enableSessions call (the SDK's default 700,000 call gas)", async () => {
@@ -452,7 +369,7 @@ test("getSessionQuote PREPARE (batchActions true) with three actions and six act
   const { hash } = await client.executeSessionQuote(prepared);
   await waitSuccess(client, hash);
   for (const detail of prepared.sessionDetails) {
-    const chainId = Number(detail.enableSessionData.enableSession.sessionToEnable.chainId);
+    const chainId = chainOf(detail);
     assert.equal(await client.isPermissionEnabled({ permissionId: detail.permissionId, chainId }), true, `enabled on chain ${chainId}`);
   }
 });
