@@ -25,7 +25,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const COMPAT_DIR = dirname(fileURLToPath(import.meta.url));
@@ -37,6 +37,7 @@ const FLOWS = {
   supertx: "suite/supertx.test.mjs",
   fusion: "suite/fusion.test.mjs",
   sessions: "suite/sessions.test.mjs",
+  "large-enable": "suite/large-enable.test.mjs",
   grant: "suite/grant.test.mjs",
   sponsored: "suite/sponsored.test.mjs",
 };
@@ -309,7 +310,7 @@ async function main() {
     if (built.status !== 0) throw new Error("cargo build --bin mee failed");
   }
   if (!existsSync(bin)) {
-    throw new Error(`${relative(process.cwd(), bin) || bin} not found: run \`cargo build --bin mee\` at the repository root (or pass --build, or set MEE_BIN)`);
+    throw new Error(`${bin} not found: run \`cargo build --bin mee\` at the repository root (or pass --build, or set MEE_BIN)`);
   }
   if (!existsSync(join(COMPAT_DIR, "node_modules", "@biconomy", "abstractjs"))) {
     throw new Error("the SDK is not installed: run `npm --prefix tests/compat ci`");

@@ -7,9 +7,7 @@ import { erc20Abi, keccak256, stringToHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { base, optimism } from "viem/chains";
 import {
-  calldataArgument,
   createMeeClient,
-  getSudoPolicy,
   meeSessionActions,
   toMultichainNexusAccount,
   toSmartSessionsModule,
@@ -33,7 +31,16 @@ import {
   usdcBalance,
   within,
 } from "./lib/env.mjs";
-import { chainOf, feeToken, permissionsOf, sessionSignerClient, ssInstalled, usdc, waitSuccess } from "./lib/flows.mjs";
+import {
+  chainOf,
+  feeToken,
+  mainSessionActions,
+  permissionsOf,
+  sessionSignerClient,
+  ssInstalled,
+  usdc,
+  waitSuccess,
+} from "./lib/flows.mjs";
 
 // The user (owner) and the session signer of the docs.
 const eoa = testAccount(3);
@@ -98,69 +105,12 @@ test("prepareForPermissions: deploys on four chains, installs Smart Sessions, fe
   state.prepared = true;
 });
 
-/**
- * The session of the main flow: every policy type of the docs, on two chains.
- * Base: the counter (sudo) and USDC approvals of at most 2 USDC in all (spending limit); the SDK
- * adds the fee payment (a USDC transfer of at most maxPaymentAmount) to Base, the fee chain.
- * Optimism: the counter inside a time frame, at most 10 times; USDC transfers to one recipient only,
- * at most 1 USDC each and 3 USDC in all (universal policy), 3 times (usage limit), for an hour
- * (time frame).
- */
-function mainSessionActions(account, now) {
-  return [
-    account.buildSessionAction({
-      type: "custom",
-      data: { chainIds: [base.id], contractAddress: COUNTER, functionSignature: INCREMENT_SELECTOR, policies: [getSudoPolicy()] },
-    }),
-    account.buildSessionAction({
-      type: "approve",
-      data: { chainIds: [base.id], contractAddress: USDC, policies: [{ type: "spendingLimits", tokenLimits: [{ limit: usdc(2) }] }] },
-    }),
-    account.buildSessionAction({
-      type: "custom",
-      data: {
-        chainIds: [optimism.id],
-        contractAddress: COUNTER,
-        functionSignature: INCREMENT_SELECTOR,
-        policies: [
-          { type: "timeframe", validAfter: now - 60, validUntil: now + 3600 },
-          { type: "usageLimit", limit: 10n },
-        ],
-      },
-    }),
-    account.buildSessionAction({
-      type: "transfer",
-      data: {
-        chainIds: [optimism.id],
-        contractAddress: USDC,
-        policies: [
-          account.buildActionPolicy({
-            type: "universal",
-            rules: [
-              { condition: "equal", calldataOffset: calldataArgument(1), comparisonValue: allowedRecipient },
-              {
-                condition: "lessThanOrEqual",
-                calldataOffset: calldataArgument(2),
-                comparisonValue: usdc(1),
-                isLimited: true,
-                usage: { limit: usdc(3), used: 0n },
-              },
-            ],
-          }),
-          { type: "usageLimit", limit: 3n },
-          { type: "timeframe", validAfter: now - 60, validUntil: now + 3600 },
-        ],
-      },
-    }),
-  ];
-}
-
 test("getSessionQuote PREPARE (batchActions true): actions on Base and Optimism with sudo, universal, time frame, spending limit and usage limit policies, maxPaymentAmount 2 USDC", async () => {
   needs("prepared", "prepareForPermissions");
   const sca = orchestrator.addressOn(base.id, true);
   // Fund the account on Optimism for the session's USDC transfers.
   await sendUsdc(eoa, optimism.id, sca, usdc(10));
-  const actions = mainSessionActions(orchestrator, Math.floor(Date.now() / 1000));
+  const actions = mainSessionActions(orchestrator, Math.floor(Date.now() / 1000), allowedRecipient);
 
   const prepared = await meeClient.getSessionQuote({
     mode: "PREPARE",
@@ -329,47 +279,4 @@ test("getSessionQuote PREPARE with batchActions false on a fresh account (deploy
   });
   assert.equal(allowance, usdc(4));
   assert.equal(await counterOf(optimism.id, sca), counterBefore + 1n);
-});
-
-test("getSessionQuote PREPARE (batchActions true) with three actions and six action policies on Optimism in one enableSessions call (the SDK's default 700,000 call gas)", async () => {
-  // The docs' default: every action of a chain in one enableSessions call, on an account that has
-  // Smart Sessions installed already. The SDK asks for 700,000 gas for that call; the node must make
-  // the enable fit (or the SDK user gets an out-of-gas MINED_FAIL).
-  const owner = testAccount(6);
-  const chains = [base, optimism];
-  const account = await toMultichainNexusAccount({
-    signer: owner,
-    index: 1n,
-    chainConfigurations: chainConfigurations({ chains }),
-  });
-  const client = (await createMeeClient({ account, url: NODE_URL, apiKey: API_KEY })).extend(meeSessionActions);
-  const sca = account.addressOn(base.id, true);
-  await sendUsdc(owner, base.id, sca, usdc(20));
-  // Install first, as the docs recommend, so the enable is a call of its own.
-  const installed = await client.prepareForPermissions({
-    smartSessionsValidator: toSmartSessionsModule({ signer: sessionSigner }),
-    feeToken,
-  });
-  if (installed) await waitSuccess(client, installed.hash);
-  for (const chain of chains) assert.equal(await ssInstalled(chain.id, sca), true);
-
-  const now = Math.floor(Date.now() / 1000);
-  const actions = [
-    ...mainSessionActions(account, now),
-    account.buildSessionAction({
-      type: "approve",
-      data: { chainIds: [optimism.id], contractAddress: USDC, policies: [{ type: "spendingLimits", tokenLimits: [{ limit: usdc(2) }] }] },
-    }),
-  ];
-  const prepared = await client.getSessionQuote({
-    mode: "PREPARE",
-    enableSession: { redeemer: sessionSigner.address, actions, maxPaymentAmount: usdc(2), batchActions: true },
-    feeToken,
-  });
-  const { hash } = await client.executeSessionQuote(prepared);
-  await waitSuccess(client, hash);
-  for (const detail of prepared.sessionDetails) {
-    const chainId = chainOf(detail);
-    assert.equal(await client.isPermissionEnabled({ permissionId: detail.permissionId, chainId }), true, `enabled on chain ${chainId}`);
-  }
 });

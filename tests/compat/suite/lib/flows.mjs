@@ -2,9 +2,26 @@
 // on-chain checks of Smart Sessions.
 import assert from "node:assert/strict";
 import { parseAbi, parseUnits } from "viem";
-import { base } from "viem/chains";
-import { createMeeClient, meeSessionActions, SMART_SESSIONS_ADDRESS, toMultichainNexusAccount } from "@biconomy/abstractjs";
-import { API_KEY, NODE_URL, RECEIPT_TIMEOUT_MS, USDC, chainConfigurations, publicClient, within } from "./env.mjs";
+import { base, optimism } from "viem/chains";
+import {
+  calldataArgument,
+  createMeeClient,
+  getSudoPolicy,
+  meeSessionActions,
+  SMART_SESSIONS_ADDRESS,
+  toMultichainNexusAccount,
+} from "@biconomy/abstractjs";
+import {
+  API_KEY,
+  COUNTER,
+  INCREMENT_SELECTOR,
+  NODE_URL,
+  RECEIPT_TIMEOUT_MS,
+  USDC,
+  chainConfigurations,
+  publicClient,
+  within,
+} from "./env.mjs";
 
 /** USDC amounts in base units (6 decimals). */
 export const usdc = (n) => parseUnits(String(n), 6);
@@ -64,3 +81,60 @@ export function permissionsOf(checked) {
 
 /** The chain id a sessionDetails entry is for. */
 export const chainOf = (detail) => Number(detail.enableSessionData.enableSession.sessionToEnable.chainId);
+
+/**
+ * The session of the main flow: every policy type of the docs, on two chains.
+ * Base: the counter (sudo) and USDC approvals of at most 2 USDC in all (spending limit); the SDK
+ * adds the fee payment (a USDC transfer of at most maxPaymentAmount) to Base, the fee chain.
+ * Optimism: the counter inside a time frame, at most 10 times; USDC transfers to one recipient only,
+ * at most 1 USDC each and 3 USDC in all (universal policy), 3 times (usage limit), for an hour
+ * (time frame).
+ */
+export function mainSessionActions(account, now, allowedRecipient) {
+  return [
+    account.buildSessionAction({
+      type: "custom",
+      data: { chainIds: [base.id], contractAddress: COUNTER, functionSignature: INCREMENT_SELECTOR, policies: [getSudoPolicy()] },
+    }),
+    account.buildSessionAction({
+      type: "approve",
+      data: { chainIds: [base.id], contractAddress: USDC, policies: [{ type: "spendingLimits", tokenLimits: [{ limit: usdc(2) }] }] },
+    }),
+    account.buildSessionAction({
+      type: "custom",
+      data: {
+        chainIds: [optimism.id],
+        contractAddress: COUNTER,
+        functionSignature: INCREMENT_SELECTOR,
+        policies: [
+          { type: "timeframe", validAfter: now - 60, validUntil: now + 3600 },
+          { type: "usageLimit", limit: 10n },
+        ],
+      },
+    }),
+    account.buildSessionAction({
+      type: "transfer",
+      data: {
+        chainIds: [optimism.id],
+        contractAddress: USDC,
+        policies: [
+          account.buildActionPolicy({
+            type: "universal",
+            rules: [
+              { condition: "equal", calldataOffset: calldataArgument(1), comparisonValue: allowedRecipient },
+              {
+                condition: "lessThanOrEqual",
+                calldataOffset: calldataArgument(2),
+                comparisonValue: usdc(1),
+                isLimited: true,
+                usage: { limit: usdc(3), used: 0n },
+              },
+            ],
+          }),
+          { type: "usageLimit", limit: 3n },
+          { type: "timeframe", validAfter: now - 60, validUntil: now + 3600 },
+        ],
+      },
+    }),
+  ];
+}
