@@ -44,7 +44,7 @@ async function expectDeployed(account, chainIds) {
   }
 }
 
-test("plain supertransaction (MEE 2.0.0): getQuote with USDC fee on Base, signQuote, executeSignedQuote, transfers on Base and Optimism", async () => {
+test("plain supertransaction (MEE 2.0.0): getQuote with USDC fee on Base, signQuote, executeSignedQuote, transfers on Base and Optimism", async (t) => {
   const owner = testAccount(1);
   const { account, meeClient } = await accountAndClient(owner, V2_0_0, [optimism, base]);
   const sca = account.addressOn(base.id, true);
@@ -70,6 +70,7 @@ test("plain supertransaction (MEE 2.0.0): getQuote with USDC fee on Base, signQu
   const fee = BigInt(quote.paymentInfo.tokenWeiAmount);
   assert.ok(fee > 0n, "a fee is quoted");
   assert.ok(fee < parseUnits("5", 6), `fee ${fee} below 5 USDC`);
+  t.diagnostic(`quoted fee: ${quote.paymentInfo.tokenAmount} USDC for ${quote.userOps.length} userOps`);
 
   const signedQuote = await meeClient.signQuote({ quote });
   const { hash } = await meeClient.executeSignedQuote({ signedQuote });
