@@ -198,6 +198,7 @@ test("a call outside the grant (USDC transfer to another recipient) fails with t
   const sca = orchestrator.addressOn(base.id, true);
   const dapp = await sessionSignerClient({ sessionSigner, accountAddress: orchestrator.addressOn(base.id, true) });
   const scaOpBefore = await usdcBalance(optimism.id, sca);
+  const scaBaseBefore = await usdcBalance(base.id, sca);
 
   let error;
   try {
@@ -216,6 +217,7 @@ test("a call outside the grant (USDC transfer to another recipient) fails with t
   assert.ok(!/no result within/.test(error.message), error.message);
   assert.ok(error.message.length > 0);
   t.diagnostic(`SDK error: ${error.message.split("\n")[0]}`);
+  t.diagnostic(`fee taken on Base for the refused supertransaction: ${scaBaseBefore - (await usdcBalance(base.id, sca))}`);
 
   assert.equal(await usdcBalance(optimism.id, otherRecipient), 0n, "nothing reached the other recipient");
   assert.equal(await usdcBalance(optimism.id, sca), scaOpBefore, "the account kept its USDC on Optimism");
