@@ -6,7 +6,10 @@ FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 NPM_STAMP := node_modules/.package-lock.json
 COMPAT_STAMP := tests/compat/node_modules/.package-lock.json
 
-.PHONY: setup demo test test-contracts test-rust lint fmt bench vectors clean
+.PHONY: setup demo test test-contracts test-rust test-compat lint fmt bench vectors clean
+
+# TypeScript SDK flows that pass against our node today (tests/compat/README.md lists the rest).
+COMPAT_FLOWS ?= accounts,supertx,sessions,grant
 
 ## setup: install the pinned npm toolchain (idempotent: reruns only when package-lock.json changes)
 setup: $(NPM_STAMP)
@@ -23,8 +26,9 @@ $(COMPAT_STAMP): tests/compat/package.json tests/compat/package-lock.json
 demo: setup
 	$(CARGO) run --quiet --bin mee -- demo
 
-## test: every test — Solidity (forge), Rust (nextest + doctests), formatting and clippy
-test: setup lint test-contracts test-rust
+## test: every test — Solidity (forge), Rust (nextest + doctests), the TypeScript SDK against our
+## node and contracts, formatting and clippy
+test: setup lint test-contracts test-rust test-compat
 
 test-contracts: setup
 	cd contracts && ../$(FORGE) test
@@ -34,6 +38,11 @@ test-rust: setup
 	$(CARGO) test --workspace --doc
 
 ## lint: rustfmt check and clippy with warnings denied
+## test-compat: the unchanged TypeScript SDK (@biconomy/abstractjs 1.2.3) against the devnet and node
+test-compat: setup $(COMPAT_STAMP)
+	$(CARGO) build --bin mee
+	COMPAT_FLOWS=$(COMPAT_FLOWS) npm --prefix tests/compat test
+
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -280,7 +280,15 @@ impl ChainClient for RpcChainClient {
         gas: u64,
     ) -> Result<Option<SimulationFailure>> {
         let tx = self.handle_ops_tx(ops, beneficiary, gas);
-        match self.provider.call(tx).await {
+        // Simulate in the pending block: its timestamp is the one the bundle will see, while the
+        // latest block's can lag behind the wall clock (a chain that mines only on demand), which
+        // would refuse userOps whose window just opened.
+        match self
+            .provider
+            .call(tx)
+            .block(alloy::eips::BlockId::pending())
+            .await
+        {
             Ok(_) => Ok(None),
             Err(err) => match err.as_error_resp() {
                 Some(resp) => match resp.as_revert_data() {
