@@ -406,7 +406,7 @@ pub(crate) fn decimal_opt<S: serde::Serializer>(
     }
 }
 
-/// Token amounts in base units with their decimal rendering.
+/// A token amount in base units, shown in whole tokens without trailing zeros.
 pub(crate) struct Units {
     pub(crate) amount: U256,
     pub(crate) decimals: u8,
@@ -415,8 +415,42 @@ pub(crate) struct Units {
 impl fmt::Display for Units {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match alloy::primitives::utils::format_units(self.amount, self.decimals) {
+            Ok(text) if text.contains('.') => {
+                f.write_str(text.trim_end_matches('0').trim_end_matches('.'))
+            }
             Ok(text) => f.write_str(&text),
             Err(_) => write!(f, "{}", self.amount),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_drop_trailing_zeros() {
+        let show = |amount: u64, decimals| {
+            Units {
+                amount: U256::from(amount),
+                decimals,
+            }
+            .to_string()
+        };
+        assert_eq!(show(0, 6), "0");
+        assert_eq!(show(1_500_000, 6), "1.5");
+        assert_eq!(show(10_000_000, 6), "10");
+        assert_eq!(show(1, 6), "0.000001");
+        assert_eq!(show(120, 0), "120");
+    }
+
+    #[test]
+    fn rpc_endpoints_parse() {
+        let rpc: RpcEndpoint = "8453=http://127.0.0.1:8545".parse().unwrap();
+        assert_eq!(rpc.chain_id, 8453);
+        assert_eq!(rpc.url, "http://127.0.0.1:8545");
+        for bad in ["8453", "x=http://a", "1=ws://a", "=http://a"] {
+            assert!(bad.parse::<RpcEndpoint>().is_err(), "{bad}");
         }
     }
 }

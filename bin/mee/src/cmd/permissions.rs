@@ -589,7 +589,7 @@ pub(crate) fn policy_name(address: Address) -> Option<&'static str> {
 }
 
 /// A word shown as an address when it looks like one, else as an integer.
-fn word_text(word: B256) -> String {
+pub(crate) fn word_text(word: B256) -> String {
     let value = U256::from_be_bytes(word.0);
     if word[..12].iter().all(|b| *b == 0) && value > U256::from(u64::MAX) {
         Address::from_word(word).to_checksum(None)

@@ -43,7 +43,7 @@ use super::{
     decode::{self, ErrorContext, Finding, SessionError},
     instructions::{InstructionArgs, PlainCall},
     keys::{OwnerKeyArgs, SessionKeyArgs},
-    permissions::{PermissionsFile, PolicyView, condition_symbol, selector_text},
+    permissions::{PermissionsFile, PolicyView, condition_symbol, selector_text, word_text},
     print_json, progress,
     receipt::{self, ReceiptReport},
     write_new_file,
@@ -1135,8 +1135,9 @@ fn universal_failures(label: &str, init_data: &[u8], call: &PlainCall) -> Vec<St
         };
         if !holds {
             lines.push(format!(
-                "{label}: rule #{} `{rule_text}` fails: the argument is {actual}",
-                index + 1
+                "{label}: rule #{} `{rule_text}` fails: the argument is {}",
+                index + 1,
+                word_text(B256::from(word))
             ));
         } else if rule.isLimited {
             limited.push(rule_text);

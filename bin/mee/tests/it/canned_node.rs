@@ -24,23 +24,50 @@ use crate::{fails, mee, normalise, ok, snapshot};
 /// What the node answers a request: `(status, body)` by method and path.
 pub(crate) type Answer = Arc<dyn Fn(&str, &str) -> (u16, Value) + Send + Sync>;
 
+/// Sees each request's method, path and JSON body.
+pub(crate) type Observer = Arc<dyn Fn(&str, &str, &Value) + Send + Sync>;
+
 /// Serves `answer` on a free port until the test ends; returns the base URL. Requests need
 /// `x-api-key: test-key`.
 pub(crate) fn serve(answer: Answer) -> String {
+    serve_with_bodies(answer, Arc::new(|_: &str, _: &str, _: &Value| {}))
+}
+
+/// [`serve`], showing every request to `observe` first.
+pub(crate) fn serve_with_bodies(answer: Answer, observe: Observer) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
             let mut buffer = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let mut chunk = [0u8; 8192];
+            let head_end = loop {
+                if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break end + 4;
+                }
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break buffer.len(),
+                    Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                }
+            };
+            let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    line.to_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_owned())
+                })
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            while buffer.len() < head_end + length {
                 match stream.read(&mut chunk) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => buffer.extend_from_slice(&chunk[..n]),
                 }
             }
-            let head = String::from_utf8_lossy(&buffer).to_string();
+            let body: Value = serde_json::from_slice(&buffer[head_end..]).unwrap_or(Value::Null);
             let mut line = head.lines().next().unwrap_or_default().split(' ');
             let method = line.next().unwrap_or_default().to_owned();
             let path = line.next().unwrap_or_default().to_owned();
@@ -48,6 +75,7 @@ pub(crate) fn serve(answer: Answer) -> String {
                 .lines()
                 .any(|line| line.to_lowercase() == "x-api-key: test-key");
             let (status, body) = if keyed {
+                observe(&method, &path, &body);
                 answer(&method, &path)
             } else {
                 (
