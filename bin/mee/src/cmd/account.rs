@@ -244,6 +244,18 @@ async fn account_id_of(account: &MultichainAccount, chain_id: u64) -> mee_sdk::R
         .await
 }
 
+/// The decimals of `token` on `chain_id`.
+pub(crate) async fn token_decimals(
+    account: &MultichainAccount,
+    chain_id: u64,
+    token: Address,
+) -> mee_sdk::Result<u8> {
+    account
+        .rpc_on(chain_id)?
+        .call_sol(chain_id, token, &IErc20Balance::decimalsCall {})
+        .await
+}
+
 /// `holder`'s balance of `token` on `chain_id`, with its symbol and decimals.
 pub(crate) async fn token_balance(
     account: &MultichainAccount,
@@ -259,9 +271,7 @@ pub(crate) async fn token_balance(
             &IErc20Balance::balanceOfCall { owner: holder },
         )
         .await?;
-    let decimals = rpc
-        .call_sol(chain_id, token, &IErc20Balance::decimalsCall {})
-        .await?;
+    let decimals = token_decimals(account, chain_id, token).await?;
     let symbol = rpc
         .call_sol(chain_id, token, &IErc20Balance::symbolCall {})
         .await

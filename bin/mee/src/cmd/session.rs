@@ -28,7 +28,7 @@ use mee_sdk::{
     account::{ModuleType, MultichainAccount},
     client::rewrite_session_details,
     payment::FeeToken,
-    quote::QuoteParams,
+    quote::{Fee, QuoteParams},
     session::{
         EnableSessions, GrantPermission, GrantSignature, RandomSalt, SaltSource, UsageMode,
         details_for_chain,
@@ -39,7 +39,7 @@ use serde::Serialize;
 
 use super::{
     FeeArgs, NodeArgs, RpcArgs, Units, WaitArgs,
-    account::{OwnerArgs, token_balance, yes_no},
+    account::{OwnerArgs, token_balance, token_decimals, yes_no},
     decode::{self, ErrorContext, Finding, SessionError},
     instructions::{InstructionArgs, PlainCall},
     keys::{OwnerKeyArgs, SessionKeyArgs},
@@ -239,7 +239,6 @@ async fn check_fee(
 
 /// Quotes `params`, checks the fee, signs with `signer`, attaches the session details (the
 /// first userOp of each chain in `enable_chains` enables its session) and executes.
-#[allow(clippy::too_many_arguments)]
 async fn submit(
     client: &MeeClient,
     params: &QuoteParams,
@@ -486,12 +485,11 @@ impl GrantArgs {
             grant = grant.fee_token(fee.fee_token());
             grant = match fee.max_payment_amount {
                 Some(amount) => grant.max_payment_amount(amount.0),
-                None => {
-                    let token = token_balance(&account, fee.chain_id, fee.token, Address::ZERO)
+                None => grant.fee_token_decimals(
+                    token_decimals(&account, fee.chain_id, fee.token)
                         .await
-                        .map_err(sdk)?;
-                    grant.fee_token_decimals(token.decimals)
-                }
+                        .map_err(sdk)?,
+                ),
             };
         }
         progress(
@@ -682,13 +680,11 @@ impl PrepareArgs {
         );
         let client = self.node.connect(account.clone(), &self.rpc).await?;
         let ctx = self.node.context(&self.rpc);
-        let sdk = |err| decode::sdk_error(err, &ctx);
 
         progress(self.json, "asking the node for a PREPARE quote…");
-        let Some(prepared) = client
-            .session_quote_prepare(enable.as_ref(), params)
-            .await
-            .map_err(sdk)?
+        let salt = file.as_ref().and_then(|file| file.salt);
+        let Some((quote, details)) =
+            prepare_quote(&client, enable.as_ref(), params, salt, &ctx).await?
         else {
             if self.json {
                 return print_json(
@@ -700,9 +696,8 @@ impl PrepareArgs {
             );
             return Ok(());
         };
-        check_fee(&account, &prepared.quote.payment_info, &ctx).await?;
-        let details = prepared.session_details;
-        let hash = sign_and_exec(&client, prepared.quote, &owner, None, &ctx, self.json).await?;
+        check_fee(&account, &quote.payment_info, &ctx).await?;
+        let hash = sign_and_exec(&client, quote, &owner, None, &ctx, self.json).await?;
         let details_file = match (&self.out, details.is_empty()) {
             (Some(path), false) => {
                 write_details(path, &details, &self.format)?;
@@ -726,6 +721,54 @@ impl PrepareArgs {
         }
         .finish(self.json, |_| Vec::new())
     }
+}
+
+/// The PREPARE quote (the SDK's `getSessionQuote({mode: "PREPARE"})`), with the permissions
+/// file's salt: deploy where needed, install Smart Sessions where missing (every chain of the
+/// account), enable `enable`'s sessions. `None` when there is nothing to do.
+async fn prepare_quote(
+    client: &MeeClient,
+    enable: Option<&EnableSessions>,
+    params: QuoteParams,
+    salt: Option<B256>,
+    ctx: &ErrorContext,
+) -> anyhow::Result<Option<(mee_primitives::api::QuoteResponse, Vec<SessionDetails>)>> {
+    let sdk = |err| decode::sdk_error(err, ctx);
+    let account = client.account();
+    let sessions = account.smart_sessions();
+    let plan = sessions
+        .plan_preparation(account.chain_ids())
+        .await
+        .map_err(sdk)?;
+    let (prepared, batch) = match enable {
+        Some(enable) => {
+            let mut enable = enable.clone();
+            if let Some(Fee::Token(token)) = params.fee() {
+                enable = enable.fee_token(*token);
+                if !enable.has_max_payment_amount() {
+                    let decimals = token_decimals(account, token.chain_id, token.address)
+                        .await
+                        .map_err(sdk)?;
+                    enable = enable.fee_token_decimals(decimals);
+                }
+            }
+            let prepared = enable.try_prepare(account, &mut salts(salt)).map_err(sdk)?;
+            (prepared, enable.batches_actions())
+        }
+        None => (Vec::new(), true),
+    };
+    let instructions = sessions
+        .prepare_instructions(&plan, &prepared)
+        .map_err(sdk)?;
+    if instructions.is_empty() {
+        return Ok(None);
+    }
+    let params = params.replace_instructions(instructions).batch(batch);
+    let quote = client.quote(&params).await.map_err(sdk)?;
+    Ok(Some((
+        quote,
+        prepared.into_iter().map(|entry| entry.details).collect(),
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------

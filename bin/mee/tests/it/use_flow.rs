@@ -414,3 +414,223 @@ async fn session_use_against_a_canned_node() {
         wrong_recipient.stderr
     );
 }
+
+/// A recorded owner quote (two chains), paid by `account`.
+fn owner_quote(account: Address) -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/vectors/quote-requests.json"
+    );
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["name"] == "simple_deployed_two_chains_batched")
+        .unwrap();
+    let mut quote = case["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "/exec")
+        .unwrap()["bodyVerbatim"]
+        .clone();
+    for added in [
+        "signature",
+        "meeVersions",
+        "isEIP712TrustedSponsorshipSupported",
+    ] {
+        quote.as_object_mut().unwrap().remove(added);
+    }
+    quote["paymentInfo"]["sender"] = json!(account);
+    quote["paymentInfo"]["tokenWeiAmount"] = json!("2500000");
+    quote
+}
+
+/// The hex calldata of every userOp of a recorded quote request.
+fn call_data(request: &Value) -> String {
+    request["userOps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["callData"].as_str().unwrap().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prepare_and_revoke_against_a_canned_node() {
+    let devnet = Devnet::builder()
+        .chain_ids([8453, 10])
+        .spawn()
+        .await
+        .expect("devnet starts");
+    let rpc = devnet
+        .chains()
+        .iter()
+        .map(|chain| format!("{}={}", chain.chain_id(), chain.rpc_url()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let keys = devnet.test_keys();
+    let (owner, funder) = (&keys[2], keys[3].address);
+    let base = devnet.chain(8453).unwrap();
+    let tmp = TempDir::new();
+    let norm = |text: &str| normalise(text, Some(tmp.path()));
+    let fixture = format!(
+        "{}/tests/fixtures/permissions.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+
+    let address = ok(mee()
+        .args(["account", "address", "--json", "--chains", "8453"])
+        .env("MEE_RPC", &rpc)
+        .env("MEE_OWNER_KEY", &owner.private_key));
+    let address: Value = serde_json::from_str(&address.stdout).unwrap();
+    let account: Address = address["chains"][0]["address"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let quotes = Arc::new(Mutex::new(Vec::new()));
+    let execs = Arc::new(Mutex::new(Vec::new()));
+    let quote = owner_quote(account);
+    let hash = quote["hash"].clone();
+    let explorer = {
+        let mut entry = quote.clone();
+        for op in entry["userOps"].as_array_mut().unwrap() {
+            op["executionStatus"] = json!("MINED_SUCCESS");
+            op["isConfirmed"] = json!(true);
+        }
+        entry
+    };
+    let (seen_quotes, seen_execs) = (quotes.clone(), execs.clone());
+    let url = crate::canned_node::serve_with_bodies(
+        Arc::new(move |method, path| match (method, path) {
+            ("GET", "/v1/info") => (200, info()),
+            ("POST", "/v1/quote") => (200, quote.clone()),
+            ("POST", "/v1/exec") => (200, json!({"hash": hash})),
+            ("GET", p) if p.starts_with("/v1/explorer/") => (200, explorer.clone()),
+            _ => (404, json!({"code": "NOT_FOUND", "message": "no route"})),
+        }),
+        Arc::new(
+            move |method: &str, path: &str, body: &Value| match (method, path) {
+                ("POST", "/v1/quote") => seen_quotes.lock().unwrap().push(body.clone()),
+                ("POST", "/v1/exec") => seen_execs.lock().unwrap().push(body.clone()),
+                _ => {}
+            },
+        ),
+    );
+    let details_path = tmp.join("prepared.json");
+    let prepare = || {
+        let mut command = mee();
+        command
+            .args(["session", "prepare", "--json", "-p", &fixture, "-o"])
+            .arg(&details_path)
+            .args(["--node-url", &url])
+            .env("MEE_API_KEY", "test-key")
+            .env("MEE_RPC", &rpc)
+            .env("MEE_OWNER_KEY", &owner.private_key);
+        command
+    };
+
+    // The fee comes from the account's future address, which holds nothing yet.
+    let broke = fails(&mut prepare());
+    assert!(
+        broke.stderr.contains(&format!(
+            "not enough USDC for the fee: the account {account} holds 0 USDC on chain 8453, the fee is 2.5 USDC. Send at least 2.5 USDC"
+        )),
+        "{}",
+        broke.stderr
+    );
+    assert!(!details_path.exists(), "nothing written before execution");
+    assert!(execs.lock().unwrap().is_empty());
+
+    // Funded: one PREPARE quote that deploys, installs and enables on both chains.
+    let mint = TestUSDC::mintCall {
+        to: account,
+        amount: U256::from(10_000_000u64),
+    }
+    .abi_encode();
+    send(base, funder, DEVNET_USDC, mint).await;
+    let prepared = ok(&mut prepare());
+    snapshot("session-prepare.json", &norm(&prepared.stdout));
+    let request = quotes.lock().unwrap().last().cloned().unwrap();
+    let data = call_data(&request);
+    let install = hex_of(&mee_sdk::account::IAccount::installModuleCall::SELECTOR);
+    let enable = hex_of(&ISmartSession::enableSessionsCall::SELECTOR);
+    assert_eq!(
+        data.matches(&install).count(),
+        2,
+        "installModule on each chain"
+    );
+    assert_eq!(
+        data.matches(&enable).count(),
+        2,
+        "enableSessions on each chain"
+    );
+    // The payment op deploys the account on the fee chain; OP's first op deploys it there.
+    let deploying: Vec<&str> = request["userOps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| op["initCode"].as_str().is_some_and(|code| code.len() > 2))
+        .map(|op| op["chainId"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(deploying, ["10"]);
+    assert!(
+        request["paymentInfo"]["initCode"]
+            .as_str()
+            .is_some_and(|code| code.len() > 2),
+        "the payment op deploys on the fee chain"
+    );
+    let details: Vec<SessionDetails> =
+        serde_json::from_str(&std::fs::read_to_string(&details_path).unwrap()).unwrap();
+    assert_eq!(details.len(), 2);
+    assert!(
+        details
+            .iter()
+            .all(|entry| entry.mode == mee_primitives::SmartSessionMode::USE)
+    );
+    let exec = execs.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        exec["signature"]
+            .as_str()
+            .unwrap()
+            .starts_with("0x177eee00")
+    );
+
+    // Nothing was enabled on the chains (the node is canned), so there is nothing to remove...
+    let revoke = || {
+        let mut command = mee();
+        command
+            .args(["session", "revoke", "-d"])
+            .arg(&details_path)
+            .args(["--node-url", &url])
+            .env("MEE_API_KEY", "test-key")
+            .env("MEE_RPC", &rpc)
+            .env("MEE_OWNER_KEY", &owner.private_key);
+        command
+    };
+    let nothing = fails(&mut revoke());
+    assert!(
+        nothing
+            .stderr
+            .contains("nothing to revoke: the permission is not enabled on any of its chains"),
+        "{}",
+        nothing.stderr
+    );
+    // ...but outstanding grant signatures can be invalidated on both chains.
+    ok(revoke().arg("--enable-signature"));
+    let request = quotes.lock().unwrap().last().cloned().unwrap();
+    let revoke_selector = hex_of(&ISmartSession::revokeEnableSignatureCall::SELECTOR);
+    assert_eq!(
+        call_data(&request).matches(&revoke_selector).count(),
+        2,
+        "one revokeEnableSignature per chain"
+    );
+}
+
+fn hex_of(selector: &[u8]) -> String {
+    alloy::primitives::hex::encode(selector)
+}
