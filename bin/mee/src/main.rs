@@ -24,6 +24,8 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Run local chains with the MEE contracts in the foreground until ctrl-c.
     Devnet(cmd::devnet::DevnetArgs),
+    /// Run an MEE node: quotes, execution and receipts over HTTP.
+    Node(cmd::node::NodeArgs),
     /// The owner's smart account: its address per chain, and whether it is ready for sessions.
     Account(cmd::account::AccountArgs),
     /// Smart Sessions permissions: grant, prepare, use, inspect, revoke.
@@ -44,6 +46,7 @@ async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Demo(args) => args.run().await,
         Command::Devnet(args) => args.run().await,
+        Command::Node(args) => args.run().await,
         Command::Account(args) => args.run().await,
         Command::Session(args) => args.run().await,
         Command::Receipt(args) => args.run().await,

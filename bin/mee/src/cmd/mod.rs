@@ -6,6 +6,7 @@ pub(crate) mod demo;
 pub(crate) mod devnet;
 pub(crate) mod instructions;
 pub(crate) mod keys;
+pub(crate) mod node;
 pub(crate) mod permissions;
 pub(crate) mod receipt;
 pub(crate) mod session;

@@ -1,0 +1,6 @@
+//! Integration tests of the node: real anvil chains, requests through the router.
+
+mod common;
+mod errors;
+mod flow;
+mod resume;
