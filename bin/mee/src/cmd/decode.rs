@@ -150,6 +150,8 @@ pub(crate) enum Finding {
     EntryPoint { index: u64, reason: String },
     /// The ERC-20 token lacks balance or allowance.
     Token(&'static str),
+    /// A policy contract's own error.
+    Policy(String),
     /// `Error(string)` or `Panic(uint256)`.
     Revert(String),
 }
@@ -215,6 +217,8 @@ fn decode_into(data: &[u8], found: &mut Vec<Finding>) {
             _ => return,
         };
         found.push(Finding::Token(text));
+    } else if let Some(text) = policy_error(data) {
+        found.push(Finding::Policy(text));
     } else if let Some(reason) = GenericRevertReason::decode(data) {
         found.push(Finding::Revert(reason.to_string()));
     }
@@ -251,6 +255,72 @@ fn error_name(error: &SmartSessionErrors) -> String {
         .next()
         .unwrap_or("Smart Sessions error")
         .to_owned()
+}
+
+/// A policy contract's own error (raised while a session is enabled or a call checked).
+fn policy_error(data: &[u8]) -> Option<String> {
+    use mee_contracts::policies::{
+        ERC20SpendingLimitPolicy::ERC20SpendingLimitPolicyErrors as Spending,
+        TimeFramePolicy::TimeFramePolicyErrors as TimeFrame,
+        UniActionPolicy::UniActionPolicyErrors as UniAction,
+        UsageLimitPolicy::UsageLimitPolicyErrors as Usage,
+    };
+    if let Ok(error) = UniAction::abi_decode(data) {
+        return Some(match error {
+            UniAction::ValueLimitExceeded(e) => format!(
+                "ValueLimitExceeded: the call sends {} wei, the universal policy allows {} per call",
+                e.value, e.limit
+            ),
+            UniAction::TooManyRules(e) => {
+                format!(
+                    "TooManyRules: a universal policy holds at most 16 rules, got {}",
+                    e.length
+                )
+            }
+            UniAction::InvalidInitDataLength(e) => format!(
+                "InvalidInitDataLength: the universal policy's init data is {} bytes",
+                e.length
+            ),
+            UniAction::PolicyNotInitialized(_) => not_initialized("universal action"),
+        });
+    }
+    if let Ok(TimeFrame::InvalidTimeFrame(e)) = TimeFrame::abi_decode(data) {
+        return Some(format!(
+            "InvalidTimeFrame: the time frame policy refuses valid_after {} after valid_until {}",
+            e.validAfter, e.validUntil
+        ));
+    }
+    if let Ok(error) = Spending::abi_decode(data) {
+        return Some(match error {
+            Spending::InvalidLimit(_) => {
+                "InvalidLimit: the ERC-20 spending limit policy refuses a limit of 0".to_owned()
+            }
+            Spending::InvalidTokenAddress(e) => format!(
+                "InvalidTokenAddress: the ERC-20 spending limit policy refuses token {}",
+                e.token
+            ),
+            Spending::InvalidInitData(_) => {
+                "InvalidInitData: the ERC-20 spending limit policy's init data is malformed"
+                    .to_owned()
+            }
+            Spending::PolicyNotInitialized(_) => not_initialized("ERC-20 spending limit"),
+        });
+    }
+    if let Ok(Usage::InvalidLimit(_)) = Usage::abi_decode(data) {
+        return Some(
+            "InvalidLimit: the usage limit or value limit policy refuses a limit of 0 when the \
+             session is enabled"
+                .to_owned(),
+        );
+    }
+    None
+}
+
+fn not_initialized(policy: &str) -> String {
+    format!(
+        "PolicyNotInitialized: the {policy} policy has no configuration for this permission on \
+         this account (the permission is not enabled here)"
+    )
 }
 
 /// What a failing policy usually means.
@@ -342,6 +412,7 @@ impl fmt::Display for Finding {
                 "{name}: the token balance or allowance is too low for the transfer (fund the \
                  account: `mee account status --token <address>` shows its balance)"
             ),
+            Self::Policy(text) => f.write_str(text),
             Self::Revert(reason) => write!(f, "reverted: {reason}"),
         }
     }
@@ -511,6 +582,18 @@ mod tests {
             vec![Finding::Revert(
                 "revert: ERC20: transfer amount exceeds balance".to_owned()
             )]
+        );
+
+        let invalid_limit = format!(
+            "AA23 reverted: reverted with {}",
+            Bytes::from([0xe5, 0x5f, 0xb5, 0x09])
+        );
+        assert!(
+            explain(&invalid_limit)
+                .iter()
+                .any(|line| line.contains("refuses a limit of 0")),
+            "{:?}",
+            explain(&invalid_limit)
         );
 
         assert_eq!(

@@ -59,12 +59,12 @@ use alloy::{
 };
 use anyhow::{Context, bail, ensure};
 use mee_primitives::{
-    PolicyData,
+    ActionData, PolicyData,
     addresses::policies,
     policy::{ActionConfig, ParamCondition},
 };
 use mee_sdk::{
-    action::{CustomAction, Erc20Action, Erc20ActionKind, SessionAction},
+    action::{CustomAction, Erc20Action, Erc20ActionKind, SessionAction, TRANSFER_SELECTOR},
     payment::FeeToken,
     policy::{ComparisonValue, Policy, Rule, UniversalPolicy, calldata_argument},
 };
@@ -370,7 +370,7 @@ impl PermissionsFile {
                 fee.chain_id
             );
         }
-        let mut built = Vec::new();
+        let mut built: Vec<SessionAction> = Vec::new();
         for (index, action) in self.actions.iter().enumerate() {
             let entries = action.build(now).with_context(|| {
                 format!(
@@ -382,8 +382,44 @@ impl PermissionsFile {
             })?;
             built.extend(entries);
         }
+        if let Some(fee) = &self.fee {
+            let fee_chain: Vec<ActionData> = built
+                .iter()
+                .filter(|entry| entry.chain_id == fee.chain_id)
+                .flat_map(|entry| entry.actions.iter().cloned())
+                .collect();
+            if let Some(recipient) = fee_transfer_recipient(&fee_chain, &fee.fee_token()) {
+                bail!(
+                    "the transfer action on the fee token {} (chain {}) only allows recipient \
+                     {recipient}, so the session could not pay the node's fee with it: drop the \
+                     recipient rule there, or pay fees with another token or chain",
+                    fee.token,
+                    fee.chain_id
+                );
+            }
+        }
         Ok(built)
     }
+}
+
+/// The only recipient a fee-token `transfer` action allows, if one does: such a rule also
+/// refuses the fee payment to the node (the payment permission raises amount rules only).
+pub(crate) fn fee_transfer_recipient(actions: &[ActionData], fee: &FeeToken) -> Option<String> {
+    actions
+        .iter()
+        .filter(|action| {
+            action.actionTarget == fee.address && action.actionTargetSelector == TRANSFER_SELECTOR
+        })
+        .flat_map(|action| action.actionPolicies.iter())
+        .filter(|policy| policy.is_universal())
+        .filter_map(|policy| ActionConfig::decode(&policy.initData).ok())
+        .find_map(|config| {
+            config
+                .active_rules()
+                .iter()
+                .find(|rule| rule.offset == 0 && rule.condition == ParamCondition::Equal as u8)
+                .map(|rule| word_text(rule.refValue))
+        })
 }
 
 impl ActionSpec {
@@ -492,9 +528,29 @@ impl PolicySpec {
                     valid_until: *valid_until,
                 }
             }
-            Self::UsageLimit { limit } => Policy::UsageLimit(u128::from(*limit)),
-            Self::SpendingLimit { limit } => Policy::SpendingLimits(vec![(target, limit.0)]),
-            Self::ValueLimit { limit } => Policy::ValueLimit(limit.0),
+            Self::UsageLimit { limit } => {
+                ensure!(
+                    *limit > 0,
+                    "usage_limit: the limit must be at least 1 (the policy refuses 0)"
+                );
+                Policy::UsageLimit(u128::from(*limit))
+            }
+            Self::SpendingLimit { limit } => {
+                ensure!(
+                    !limit.0.is_zero(),
+                    "spending_limit: the limit must be above 0 (the policy refuses 0)"
+                );
+                Policy::SpendingLimits(vec![(target, limit.0)])
+            }
+            Self::ValueLimit { limit } => {
+                ensure!(
+                    !limit.0.is_zero(),
+                    "value_limit: the limit must be above 0 (the policy refuses 0); to forbid \
+                     native value leave the policy out, calls then may carry none under a \
+                     universal policy's value_limit_per_use (0 by default)"
+                );
+                Policy::ValueLimit(limit.0)
+            }
             Self::Raw { address, init_data } => {
                 Policy::Data(PolicyData::new(*address, init_data.clone()))
             }
@@ -891,6 +947,18 @@ mod tests {
                 "unknown field",
             ),
             ("", "no actions"),
+            (
+                "[[action]]\nchains=[1]\ntarget=\"0xc0fFEE0000000000000000000000000000000003\"\nfunction=\"f()\"\n[[action.policy]]\ntype=\"value_limit\"\nlimit=0",
+                "value_limit: the limit must be above 0",
+            ),
+            (
+                "[[action]]\nchains=[1]\ntarget=\"0xc0fFEE0000000000000000000000000000000003\"\nfunction=\"f()\"\n[[action.policy]]\ntype=\"usage_limit\"\nlimit=0",
+                "usage_limit: the limit must be at least 1",
+            ),
+            (
+                "[[action]]\nchains=[1]\ntarget=\"0xc0fFEE0000000000000000000000000000000003\"\nfunction=\"f()\"\n[[action.policy]]\ntype=\"spending_limit\"\nlimit=\"0\"",
+                "spending_limit: the limit must be above 0",
+            ),
         ];
         for (text, expected) in cases {
             let err = PermissionsFile::parse(text, false)
@@ -899,6 +967,51 @@ mod tests {
             let message = format!("{err:#}");
             assert!(message.contains(expected), "{text:?}: {message}");
         }
+    }
+
+    #[test]
+    fn a_recipient_rule_on_the_fee_transfer_is_refused() {
+        let restricted = r#"
+            [fee]
+            token = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+            chain_id = 8453
+            max_payment_amount = 5
+            [[action]]
+            chains = [8453, 10]
+            erc20 = "transfer"
+            target = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+            recipient = "0xa11ce00000000000000000000000000000000001"
+        "#;
+        let err = parse(restricted)
+            .session_actions(0)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("could not pay the node's fee"), "{err}");
+        // Limited by amount only, the fee can be paid (the payment raises the limit).
+        let amount_only = restricted.replace(
+            r#"recipient = "0xa11ce00000000000000000000000000000000001""#,
+            "amount_limit_per_action = 7",
+        );
+        assert!(parse(&amount_only).session_actions(0).is_ok());
+        // Restricted on another chain than the fee chain: fine.
+        let fee_elsewhere = parse(
+            r#"
+            [fee]
+            token = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+            chain_id = 10
+            max_payment_amount = 5
+            [[action]]
+            chains = [10]
+            target = "0xc0fFEE0000000000000000000000000000000003"
+            function = "f()"
+            [[action]]
+            chains = [8453]
+            erc20 = "transfer"
+            target = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+            recipient = "0xa11ce00000000000000000000000000000000001"
+        "#,
+        );
+        assert!(fee_elsewhere.session_actions(0).is_ok());
     }
 
     #[test]

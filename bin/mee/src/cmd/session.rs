@@ -19,13 +19,14 @@ use clap::{Args, Subcommand, ValueEnum};
 use mee_primitives::{
     PermissionId, SessionDetails, SmartSessionMode,
     addresses::{SMART_SESSIONS, policies},
-    ids::VALUE_SELECTOR,
+    ids::{FALLBACK_TARGET_FLAG, VALUE_SELECTOR},
     policy::{ActionConfig, ParamCondition},
     session_details::to_sdk_stringify,
 };
 use mee_sdk::{
     MeeClient,
     account::{ModuleType, MultichainAccount},
+    action::TRANSFER_SELECTOR,
     client::rewrite_session_details,
     payment::FeeToken,
     quote::{Fee, QuoteParams},
@@ -43,7 +44,10 @@ use super::{
     decode::{self, ErrorContext, Finding, SessionError},
     instructions::{InstructionArgs, PlainCall},
     keys::{OwnerKeyArgs, SessionKeyArgs},
-    permissions::{PermissionsFile, PolicyView, condition_symbol, selector_text, word_text},
+    permissions::{
+        PermissionsFile, PolicyView, condition_symbol, fee_transfer_recipient, selector_text,
+        word_text,
+    },
     print_json, progress,
     receipt::{self, ReceiptReport},
     write_new_file,
@@ -858,6 +862,11 @@ impl UseArgs {
             }
         }
         let fee_token = self.fee.fee_token(None, chain_ids.first().copied())?;
+        if let Some(token) = fee_token
+            && let Ok(entry) = details_for_chain(&details, token.chain_id)
+        {
+            check_fee_permission(entry, &token)?;
+        }
         let mut needed = chain_ids.clone();
         if let Some(token) = fee_token
             && !needed.contains(&token.chain_id)
@@ -1001,6 +1010,34 @@ impl UseArgs {
         }
         .finish(self.json, diagnose)
     }
+}
+
+/// Refuses to pay the fee in `token` through a session that may not transfer it to the node.
+fn check_fee_permission(entry: &SessionDetails, token: &FeeToken) -> anyhow::Result<()> {
+    let actions = entry.session().actions;
+    if let Some(recipient) = fee_transfer_recipient(&actions, token) {
+        bail!(
+            "the permission cannot pay the node's fee in {} on chain {}: its transfer rule only \
+             allows recipient {recipient}. Pay with --sponsored, or another --fee-token / \
+             --fee-chain",
+            token.address,
+            token.chain_id
+        );
+    }
+    let permits = actions.iter().any(|action| {
+        (action.actionTarget == token.address && action.actionTargetSelector == TRANSFER_SELECTOR)
+            || action.actionTarget == FALLBACK_TARGET_FLAG
+    });
+    if !permits {
+        bail!(
+            "the permission has no transfer action on the fee token {} on chain {}, so the session \
+             cannot pay the node's fee there: pay with --sponsored, choose the grant's fee chain \
+             with --fee-chain, or ask the owner for a grant with a [fee] section",
+            token.address,
+            token.chain_id
+        );
+    }
+    Ok(())
 }
 
 fn join(chains: &[u64]) -> String {

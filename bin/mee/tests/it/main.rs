@@ -7,6 +7,7 @@
 mod canned_node;
 mod devnet;
 mod help;
+mod node_flow;
 mod use_flow;
 
 use std::{
