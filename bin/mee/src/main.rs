@@ -4,6 +4,8 @@
 
 mod cmd;
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 /// Smart Sessions on an MEE: local devnet, node and session commands.
@@ -14,6 +16,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the whole flow on local chains: start them, check them, stop them.
@@ -22,10 +26,16 @@ enum Command {
     Devnet(cmd::devnet::DevnetArgs),
     /// Run an MEE node: quotes, execution and receipts over HTTP.
     Node(cmd::node::NodeArgs),
+    /// The owner's smart account: its address per chain, and whether it is ready for sessions.
+    Account(cmd::account::AccountArgs),
+    /// Smart Sessions permissions: grant, prepare, use, inspect, revoke.
+    Session(cmd::session::SessionArgs),
+    /// A supertransaction's status from the MEE node.
+    Receipt(cmd::receipt::ReceiptArgs),
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -33,9 +43,19 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    match Cli::parse().command {
+    let result = match Cli::parse().command {
         Command::Demo(args) => args.run().await,
         Command::Devnet(args) => args.run().await,
         Command::Node(args) => args.run().await,
+        Command::Account(args) => args.run().await,
+        Command::Session(args) => args.run().await,
+        Command::Receipt(args) => args.run().await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }
