@@ -13,7 +13,8 @@ import {PolicyBase} from "./PolicyBase.sol";
 /// the account itself counts 0), `approve` / `increaseAllowance` add theirs to `approvedAmount`; the
 /// check is `alreadySpent + approvedAmount ≤ limit`. A token not configured has limit 0.
 /// Storage, all per (configId, multiplexer, …, account) with the account as last key: the token
-/// list (count packed with the first token, up to 127 entries at offsets ≤ 126) and per-token usage.
+/// list (count packed with the first token, up to 127 entries at offsets ≤ 126) and per-token usage
+/// (`TokenUsage`, offsets ≤ 3; limit and running total share one slot for limits below 2^127).
 contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
     error InvalidInitData();
     error InvalidTokenAddress(address token);
@@ -27,14 +28,23 @@ contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
     bytes4 internal constant INCREASE_ALLOWANCE = 0x39509351;
     uint256 internal constant MAX_TOKENS = 127;
 
-    struct TokenPolicyData {
-        uint256 alreadySpent;
-        uint256 approvedAmount;
-        uint256 spendingLimit;
+    /// @dev Usage of one token. A limit below 2^127 is packed with the running total
+    /// `used = alreadySpent + approvedAmount` in `packed` (`limit | used << 128`), so a transfer
+    /// reads and writes one slot; a larger limit sets `WIDE` in `packed` and keeps limit and total
+    /// in `wideLimit` / `wideUsed`. `approved` is written by approvals only; `alreadySpent` is
+    /// `used - approved`. All zero for a token that is not configured (limit 0).
+    struct TokenUsage {
+        uint256 packed;
+        uint256 approved;
+        uint256 wideLimit;
+        uint256 wideUsed;
     }
 
-    mapping(bytes32 id => mapping(address multiplexer => mapping(address token => mapping(address account => TokenPolicyData))))
-        internal $policyData;
+    uint256 private constant WIDE = 1 << 127;
+    uint256 private constant LIMIT_MASK = WIDE - 1;
+
+    mapping(bytes32 id => mapping(address multiplexer => mapping(address token => mapping(address account => TokenUsage))))
+        internal $usage;
     /// @dev The configured tokens: `[0] = count << 160 | first token`, `[i] = i-th token`.
     mapping(bytes32 id => mapping(address multiplexer => mapping(address account => bytes32[MAX_TOKENS]))) internal
         $tokens;
@@ -47,14 +57,26 @@ contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
         uint256 old = head >> 160;
         for (uint256 i; i < old; ++i) {
             address t = address(uint160(i == 0 ? head : uint256(list[i])));
-            delete $policyData[configId][msg.sender][t][account];
+            TokenUsage storage u = $usage[configId][msg.sender][t][account];
+            if (u.packed & WIDE != 0) {
+                u.wideLimit = 0;
+                u.wideUsed = 0;
+            }
+            u.packed = 0;
+            u.approved = 0;
         }
         // Every token's usage is zero now: only configured tokens ever record a non-zero amount
         // (an unconfigured token has limit 0), and those were just deleted.
         for (uint256 i; i < tokens.length; ++i) {
             if (tokens[i] == address(0)) revert InvalidTokenAddress(tokens[i]);
             if (limits[i] == 0) revert InvalidLimit(limits[i]);
-            $policyData[configId][msg.sender][tokens[i]][account].spendingLimit = limits[i];
+            TokenUsage storage u = $usage[configId][msg.sender][tokens[i]][account];
+            if (limits[i] < WIDE) {
+                u.packed = limits[i];
+            } else {
+                u.packed = WIDE;
+                u.wideLimit = limits[i];
+            }
             if (i != 0) list[i] = bytes32(uint256(uint160(tokens[i])));
         }
         list[0] = tokens.length == 0 ? bytes32(0) : bytes32((tokens.length << 160) | uint160(tokens[0]));
@@ -68,25 +90,24 @@ contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
         if (value != 0) return 1;
         (bool ok, uint256 amount, bool isApproval) = _parse(account, data);
         if (!ok) return 1;
-        return _record($policyData[id][msg.sender][target][account], id, target, account, amount, isApproval);
+        return _record($usage[id][msg.sender][target][account], id, target, account, amount, isApproval);
     }
 
-    function _record(
-        TokenPolicyData storage d,
-        bytes32 id,
-        address token,
-        address account,
-        uint256 amount,
-        bool isApproval
-    ) private returns (uint256) {
-        uint256 spent = d.alreadySpent;
-        uint256 approved = d.approvedAmount;
-        uint256 limit = d.spendingLimit;
-        // overflow-safe form of `spent + approved + amount > limit`
-        if (spent > limit || approved > limit - spent || amount > limit - spent - approved) return 1;
-        if (isApproval) d.approvedAmount = approved + amount;
-        else d.alreadySpent = spent + amount;
-        emit TokenSpent(id, msg.sender, token, account, amount, limit - spent - approved - amount);
+    function _record(TokenUsage storage u, bytes32 id, address token, address account, uint256 amount, bool isApproval)
+        private
+        returns (uint256)
+    {
+        uint256 p = u.packed;
+        bool wide = p & WIDE != 0;
+        (uint256 limit, uint256 used) = wide ? (u.wideLimit, u.wideUsed) : (p & LIMIT_MASK, p >> 128);
+        // overflow-safe form of `alreadySpent + approvedAmount + amount > limit`
+        if (used > limit || amount > limit - used) return 1;
+        used += amount;
+        if (wide) u.wideUsed = used;
+        else u.packed = (used << 128) | limit;
+        // approved ≤ used ≤ limit: cannot overflow
+        if (isApproval) u.approved += amount;
+        emit TokenSpent(id, msg.sender, token, account, amount, limit - used);
         return 0;
     }
 
@@ -116,8 +137,11 @@ contract ERC20SpendingLimitPolicy is PolicyBase, IActionPolicy {
         view
         returns (uint256 spendingLimit, uint256 alreadySpent, uint256 approvedAmount)
     {
-        TokenPolicyData storage d = $policyData[id][multiplexer][token][account];
-        return (d.spendingLimit, d.alreadySpent, d.approvedAmount);
+        TokenUsage storage u = $usage[id][multiplexer][token][account];
+        uint256 p = u.packed;
+        (uint256 limit, uint256 used) = p & WIDE != 0 ? (u.wideLimit, u.wideUsed) : (p & LIMIT_MASK, p >> 128);
+        approvedAmount = u.approved;
+        return (limit, used - approvedAmount, approvedAmount);
     }
 
     function _supports(bytes4 id) internal pure override returns (bool) {

@@ -55,10 +55,11 @@ import {SmartSessionStorage, SessionValidatorConfig} from "./SmartSessionStorage
 ///   permissionId;
 /// - indexed sets (`AssociatedSet`): per permissionId the ERC-7739 domains, per (permissionId,
 ///   appDomain) the ERC-7739 content hashes (looked up on the ERC-1271 path);
-/// - `$sessionValidators[permissionId][account]`: validator address, paymaster flag, the session's
-///   index in the enabled list (its "enabled" flag) and the validator's init data stored flat (no
-///   `bytes` storage, whose data would live at `keccak(slot)`);
-/// - `$nonces[permissionId][account]`: enable-signature nonce.
+/// - `$sessionValidators[permissionId][account]`: one header slot with the validator address,
+///   paymaster flag, the session's index in the enabled list (its "enabled" flag), the data length
+///   and the enable-signature nonce, then the validator's init data stored flat (no `bytes`
+///   storage, whose data would live at `keccak(slot)`); the canonical MEE validator's 20-byte
+///   signer is kept inline in the header (see `SessionValidatorConfig`).
 /// Policies key their state the same way. The module reads no banned opcode during validation and
 /// forwards gas to policies only as `call(gas(), …)`.
 ///
@@ -142,7 +143,7 @@ contract SmartSession is SmartSessionStorage {
         address account,
         SmartSessionMode mode
     ) internal {
-        uint256 nonce = $nonces[permissionId][account]++;
+        uint256 nonce = $sessionValidators[permissionId][account].nonce++;
         bytes32 computed =
             HashLib.sessionDigest(enableData.sessionToEnable, account, address(this), mode, nonce);
         uint256 index = enableData.chainDigestIndex;
@@ -191,7 +192,7 @@ contract SmartSession is SmartSessionStorage {
         {
             uint256 minPolicies;
             if (userOp.paymasterAndData.length != 0) {
-                if (!$sessionValidators[permissionId][account].permitERC4337Paymaster) {
+                if ($sessionValidators[permissionId][account].flags & FLAG_PAYMASTER == 0) {
                     revert PaymasterValidationNotEnabled(permissionId);
                 }
                 minPolicies = 1;
@@ -199,15 +200,14 @@ contract SmartSession is SmartSessionStorage {
             AddressList storage set = $userOpPolicies[permissionId];
             uint256 n = set.length(account);
             if (n < minPolicies) revert NoPoliciesSet(permissionId);
-            if (n != 0) {
+            // a lone SudoPolicy allows every userOp: nothing to call, nothing to encode
+            if (n != 0 && (n != 1 || set.at(account, 0) != bytes32(uint256(uint160(SUDO_POLICY))))) {
                 vd = _runPolicies(
                     set,
                     permissionId,
                     account,
                     minPolicies,
-                    abi.encodeCall(
-                        IUserOpPolicy.checkUserOpPolicy, (IdLib.userOpConfigId(permissionId, account), userOp)
-                    )
+                    _userOpPolicyCall(IdLib.userOpConfigId(permissionId, account), userOp)
                 );
             }
         }
@@ -318,6 +318,8 @@ contract SmartSession is SmartSessionStorage {
         if (n < minPolicies) revert NoPoliciesSet(permissionId);
         for (uint256 i; i < n; ++i) {
             address policy = address(uint160(uint256(set.at(account, i))));
+            // SudoPolicy answers 0 to every check, which leaves the intersection unchanged
+            if (policy == SUDO_POLICY) continue;
             bool success;
             uint256 result;
             uint256 size;
@@ -331,7 +333,29 @@ contract SmartSession is SmartSessionStorage {
             if (size < 32 || result & ValidationDataLib.ADDRESS_MASK != 0) {
                 revert PolicyViolation(permissionId, policy);
             }
-            vd = i == 0 ? result : ValidationDataLib.intersect(vd, result);
+            vd = ValidationDataLib.intersect(vd, result);
+        }
+    }
+
+    /// @dev `checkUserOpPolicy(configId, userOp)` without re-encoding the userOp: the head is
+    /// `selector ‖ configId ‖ 0x40` and the tail is this call's calldata from the userOp's tuple to
+    /// the end. Every offset inside the tuple is relative to the tuple's start and points past
+    /// it, so the policy decodes exactly the userOp this module was given.
+    function _userOpPolicyCall(bytes32 configId, PackedUserOperation calldata userOp)
+        internal
+        pure
+        returns (bytes memory callOnPolicy)
+    {
+        bytes4 selector = IUserOpPolicy.checkUserOpPolicy.selector;
+        assembly ("memory-safe") {
+            let len := sub(calldatasize(), userOp)
+            callOnPolicy := mload(0x40)
+            mstore(callOnPolicy, add(0x44, len))
+            mstore(add(callOnPolicy, 0x20), selector)
+            mstore(add(callOnPolicy, 0x24), configId)
+            mstore(add(callOnPolicy, 0x44), 0x40)
+            calldatacopy(add(callOnPolicy, 0x64), userOp, len)
+            mstore(0x40, and(add(add(callOnPolicy, add(0x64, len)), 31), not(31)))
         }
     }
 
@@ -371,7 +395,7 @@ contract SmartSession is SmartSessionStorage {
         _setPaymasterPermit(permissionId, account, session.permitERC4337Paymaster);
         _addEnabled(permissionId, account);
         // an existing validator is kept: re-enabling only adds or re-configures policies
-        if ($sessionValidators[permissionId][account].validator == address(0)) {
+        if (_validatorOf($sessionValidators[permissionId][account]) == address(0)) {
             _setSessionValidator(permissionId, account, session.sessionValidator, session.sessionValidatorInitData);
         }
     }
@@ -443,37 +467,47 @@ contract SmartSession is SmartSessionStorage {
         }
         if (data.length > MAX_VALIDATOR_DATA) revert SessionValidatorDataTooLong(data.length);
         SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
-        conf.validator = validator;
-        conf.dataLength = uint64(data.length);
-        uint256 words = (data.length + 31) / 32;
-        for (uint256 i; i < words; ++i) {
-            bytes32 w;
-            assembly ("memory-safe") {
-                w := mload(add(add(data, 0x20), shl(5, i)))
+        if (validator == MEE_K1_VALIDATOR && data.length == 20 && bytes20(data) != bytes20(0)) {
+            conf.validator = address(bytes20(data));
+            conf.flags |= FLAG_INLINE_SIGNER;
+            conf.dataLength = 20;
+        } else {
+            conf.validator = validator;
+            conf.dataLength = uint16(data.length);
+            uint256 words = (data.length + 31) / 32;
+            for (uint256 i; i < words; ++i) {
+                bytes32 w;
+                assembly ("memory-safe") {
+                    w := mload(add(add(data, 0x20), shl(5, i)))
+                }
+                // zero the bytes past the end in the last word
+                if (i == words - 1 && data.length % 32 != 0) {
+                    w &= bytes32(type(uint256).max << (256 - 8 * (data.length % 32)));
+                }
+                conf.data[i] = w;
             }
-            // zero the bytes past the end in the last word
-            if (i == words - 1 && data.length % 32 != 0) {
-                w &= bytes32(type(uint256).max << (256 - 8 * (data.length % 32)));
-            }
-            conf.data[i] = w;
         }
         emit SessionValidatorEnabled(permissionId, validator, account);
     }
 
     function _clearSessionValidator(bytes32 permissionId, address account) internal {
         SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
-        emit SessionValidatorDisabled(permissionId, conf.validator, account);
-        uint256 words = (uint256(conf.dataLength) + 31) / 32;
-        for (uint256 i; i < words; ++i) {
-            conf.data[i] = bytes32(0);
+        emit SessionValidatorDisabled(permissionId, _validatorOf(conf), account);
+        if (conf.flags & FLAG_INLINE_SIGNER == 0) {
+            uint256 words = (uint256(conf.dataLength) + 31) / 32;
+            for (uint256 i; i < words; ++i) {
+                conf.data[i] = bytes32(0);
+            }
         }
+        // the nonce stays; `position` is cleared by `_removeEnabled`
         conf.validator = address(0);
-        conf.permitERC4337Paymaster = false;
+        conf.flags = 0;
         conf.dataLength = 0;
     }
 
     function _setPaymasterPermit(bytes32 permissionId, address account, bool enabled) internal {
-        $sessionValidators[permissionId][account].permitERC4337Paymaster = enabled;
+        SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
+        conf.flags = enabled ? conf.flags | FLAG_PAYMASTER : conf.flags & ~FLAG_PAYMASTER;
         emit PermissionIdPermit4337Paymaster(permissionId, account, enabled);
     }
 
@@ -504,7 +538,7 @@ contract SmartSession is SmartSessionStorage {
 
     /// @notice Invalidates every enable signature made for the current nonce of `permissionId`.
     function revokeEnableSignature(bytes32 permissionId) external {
-        uint256 nonce = ++$nonces[permissionId][msg.sender];
+        uint256 nonce = ++$sessionValidators[permissionId][msg.sender].nonce;
         emit NonceIterated(permissionId, msg.sender, nonce);
     }
 
@@ -636,7 +670,7 @@ contract SmartSession is SmartSessionStorage {
     //////////////////////////////////////////////////////////////*/
 
     function getNonce(bytes32 permissionId, address account) external view returns (uint256) {
-        return $nonces[permissionId][account];
+        return $sessionValidators[permissionId][account].nonce;
     }
 
     /// @notice hashStruct(SignedSession) that the owner signs (inside a MultiChainSession) to enable
@@ -647,7 +681,7 @@ contract SmartSession is SmartSessionStorage {
         returns (bytes32)
     {
         (,, Session memory data,) = abi.decode(_args(), (bytes32, address, Session, uint8));
-        return HashLib.sessionDigest(data, account, address(this), mode, $nonces[permissionId][account]);
+        return HashLib.sessionDigest(data, account, address(this), mode, $sessionValidators[permissionId][account].nonce);
     }
 
     function getPermissionId(Session calldata session) external pure returns (bytes32) {

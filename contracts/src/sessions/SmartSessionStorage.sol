@@ -34,15 +34,22 @@ import {ValidationDataLib} from "./lib/ValidationDataLib.sol";
 
 
 
-/// @dev Storage of one session: packed header in the first slot (validator, paymaster permit, the
-/// 1-based index of the permissionId in the account's enabled list, 0 when not enabled; data length),
-/// then the validator's init data as flat words (`data[i]` at slot offset `1 + i`, so offsets stay
-/// ≤ 126 < 128). Validation reads the header anyway, so the enabled check costs no extra slot.
+/// @dev Storage of one session. The header is one slot: `validator` (20 bytes), `flags`
+/// (`FLAG_PAYMASTER`: the session may use an ERC-4337 paymaster; `FLAG_INLINE_SIGNER`: see below),
+/// `position` (the 1-based index of the permissionId in the account's enabled list, 0 when not
+/// enabled), `dataLength` and the enable-signature `nonce`. The validator's init data follows as
+/// flat words (`data[i]` at slot offset `1 + i`, so offsets stay ≤ 126 < 128).
+/// Inline signer: for the canonical MEE validator (`MEE_K1_VALIDATOR`) with its usual 20-byte init
+/// data (the session signer, non-zero), `validator` holds that signer, `FLAG_INLINE_SIGNER` is set
+/// and no data word is written; the validator address is the constant. Validation reads the header
+/// anyway, so the enabled check, the paymaster permit and (inline) the validator's data cost no
+/// extra slot, and the nonce costs no slot of its own when a session is enabled by signature.
 struct SessionValidatorConfig {
     address validator;
-    bool permitERC4337Paymaster;
+    uint8 flags;
     uint8 position;
-    uint64 dataLength;
+    uint16 dataLength;
+    uint64 nonce;
     bytes32[125] data;
 }
 
@@ -61,6 +68,15 @@ abstract contract SmartSessionStorage is ISmartSessionTypes {
     bytes4 internal constant EIP1271_FAILED = 0xffffffff;
     uint256 internal constant VALIDATION_FAILED = 1;
     uint256 internal constant MAX_VALIDATOR_DATA = 125 * 32;
+    /// @dev The canonical SudoPolicy of Smart Sessions v1 (CREATE2 through the Safe singleton
+    /// factory, the same address and code on every chain). It returns 0 to every check, so
+    /// validation skips the call: the result is the same and the cold call is saved. A policy is
+    /// only ever listed after its ERC-165 check and initialization succeeded at this address.
+    address internal constant SUDO_POLICY = 0x0000000000FEEc8D74e3143fBaBbca515358d869;
+    /// @dev The canonical MEE K1 validator (MEE 2.0.0), whose 20-byte session data is kept inline.
+    address internal constant MEE_K1_VALIDATOR = 0x00000000d12897DDAdC2044614A9677B191A2d95;
+    uint8 internal constant FLAG_PAYMASTER = 1;
+    uint8 internal constant FLAG_INLINE_SIGNER = 2;
 
     /// @dev Enabled permissionIds per account; membership is the header's `position`.
     AssociatedList internal $enabledSessions;
@@ -71,7 +87,6 @@ abstract contract SmartSessionStorage is ISmartSessionTypes {
     mapping(bytes32 permissionId => AssociatedSet) internal $enabledDomains;
     mapping(bytes32 permissionId => mapping(bytes32 appDomain => AssociatedSet)) internal $enabledContents;
     mapping(bytes32 permissionId => mapping(address account => SessionValidatorConfig)) internal $sessionValidators;
-    mapping(bytes32 permissionId => mapping(address account => uint256)) internal $nonces;
 
     /// @dev A memory copy of the call's arguments. Management entry points decode their structs from
     /// it with the same (memory) ABI decoder that the ENABLE payload needs, instead of a second,
@@ -80,7 +95,14 @@ abstract contract SmartSessionStorage is ISmartSessionTypes {
         return msg.data[4:];
     }
 
-    function _loadValidatorData(SessionValidatorConfig storage conf) internal view returns (bytes memory data) {
+    /// @dev The session validator and its init data (see `SessionValidatorConfig` for the inline form).
+    function _loadValidator(SessionValidatorConfig storage conf)
+        internal
+        view
+        returns (address validator, bytes memory data)
+    {
+        validator = conf.validator;
+        if (conf.flags & FLAG_INLINE_SIGNER != 0) return (MEE_K1_VALIDATOR, abi.encodePacked(validator));
         uint256 len = conf.dataLength;
         data = new bytes(len);
         uint256 words = (len + 31) / 32;
@@ -92,15 +114,18 @@ abstract contract SmartSessionStorage is ISmartSessionTypes {
         }
     }
 
+    function _validatorOf(SessionValidatorConfig storage conf) internal view returns (address) {
+        return conf.flags & FLAG_INLINE_SIGNER != 0 ? MEE_K1_VALIDATOR : conf.validator;
+    }
+
     function _isValidSessionSignature(bytes32 permissionId, address account, bytes32 hash, bytes memory sig)
         internal
         view
         returns (bool)
     {
-        SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
-        address validator = conf.validator;
+        (address validator, bytes memory data) = _loadValidator($sessionValidators[permissionId][account]);
         if (validator == address(0)) revert SignerNotFound(permissionId, account);
-        return IStatelessValidator(validator).validateSignatureWithData(hash, sig, _loadValidatorData(conf));
+        return IStatelessValidator(validator).validateSignatureWithData(hash, sig, data);
     }
 
     function _isEnabled(bytes32 permissionId, address account) internal view returns (bool) {

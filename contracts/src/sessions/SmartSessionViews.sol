@@ -238,13 +238,11 @@ contract SmartSessionViews is SmartSessionStorage {
         view
         returns (address sessionValidator, bytes memory sessionValidatorData)
     {
-        SessionValidatorConfig storage conf = $sessionValidators[permissionId][account];
-        sessionValidator = conf.validator;
-        sessionValidatorData = _loadValidatorData(conf);
+        (sessionValidator, sessionValidatorData) = _loadValidator($sessionValidators[permissionId][account]);
     }
 
     function isISessionValidatorSet(bytes32 permissionId, address account) external view returns (bool) {
-        return $sessionValidators[permissionId][account].validator != address(0);
+        return _validatorOf($sessionValidators[permissionId][account]) != address(0);
     }
 
     function isUserOpPolicyEnabled(address account, bytes32 permissionId, address policy) external view returns (bool) {

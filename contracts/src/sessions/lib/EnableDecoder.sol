@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
-import {LibZip} from "solady/utils/LibZip.sol";
 import {EnableSession} from "../DataTypes.sol";
 
 /// @notice Decoding of the ENABLE / UNSAFE_ENABLE payload:
@@ -14,9 +13,67 @@ library EnableDecoder {
     error InvalidEnablePayload();
 
     function decode(bytes calldata compressed) internal pure returns (EnableSession memory data, bytes memory sig) {
-        bytes memory raw = LibZip.flzDecompress(compressed);
+        bytes memory raw = flzDecompress(compressed);
         if (!isWellFormed(raw)) revert InvalidEnablePayload();
         (data, sig) = abi.decode(raw, (EnableSession, bytes));
+    }
+
+    /// @notice FastLZ (level 1) decompression, the format of solady's `LibZip.flzCompress`, read
+    /// straight from calldata. For every well-formed stream (literals inside the input, matches
+    /// inside the output written so far) the output equals `LibZip.flzDecompress(data)`.
+    /// @dev Tokens: a literal run `000LLLLL` copies the next `L + 1` bytes; a match `TTTRRRRR R'`
+    /// (or `111RRRRR M R'` for long matches) copies `len` bytes from `dist` bytes back, where the
+    /// source may overlap the bytes being written. Matches with `dist < 32` (runs of zeros and other
+    /// short periods: an ENABLE payload is mostly zero words) are periodic, so instead of one byte
+    /// per step the copy builds one word of the pattern (doubling its valid prefix) and stores it
+    /// word by word: 264 zero bytes take 13 word stores instead of 264. Longer distances copy a
+    /// word at a time. As in `LibZip`, up to 31 bytes past the output may be scribbled on before
+    /// the word after it is zeroed, and the output is allocated from the free memory pointer.
+    function flzDecompress(bytes calldata data) internal pure returns (bytes memory result) {
+        assembly ("memory-safe") {
+            result := mload(0x40)
+            let op := add(result, 0x20)
+            let end := add(data.offset, data.length)
+            for { let ip := data.offset } lt(ip, end) {} {
+                let w := calldataload(ip)
+                let c := byte(0, w)
+                let t := shr(5, c)
+                if iszero(t) {
+                    // literal run of c + 1 bytes (at most 32)
+                    mstore(op, calldataload(add(ip, 1)))
+                    ip := add(ip, add(2, c))
+                    op := add(op, add(1, c))
+                    continue
+                }
+                let g := eq(t, 7)
+                let l := add(2, xor(t, mul(g, xor(t, add(7, byte(1, w))))))
+                let s := add(add(shl(8, and(0x1f, c)), byte(add(1, g), w)), 1)
+                let r := sub(op, s)
+                switch lt(s, 0x20)
+                case 0 {
+                    for { let j := 0 } lt(j, l) { j := add(j, 0x20) } { mstore(add(op, j), mload(add(r, j))) }
+                }
+                default {
+                    // Periodic with period s. [r, op + j) is valid and j stays a multiple of s, so
+                    // the word at r continues the pattern at op + j for its first s + j bytes:
+                    // double the valid prefix until the word at r is whole, then store that word
+                    // every `stride` bytes (the largest multiple of s that fits in a word).
+                    let j := 0
+                    for {} and(lt(add(s, j), 0x20), lt(j, l)) {} {
+                        mstore(add(op, j), mload(r))
+                        j := add(j, add(s, j))
+                    }
+                    let pattern := mload(r)
+                    let stride := sub(0x20, mod(0x20, s))
+                    for {} lt(j, l) { j := add(j, stride) } { mstore(add(op, j), pattern) }
+                }
+                ip := add(ip, add(2, g))
+                op := add(op, l)
+            }
+            mstore(result, sub(op, add(result, 0x20)))
+            mstore(op, 0)
+            mstore(0x40, add(op, 0x20))
+        }
     }
 
     /// @notice Whether `raw` is a structurally valid `abi.encode(EnableSession, bytes)`: offsets and
