@@ -168,10 +168,10 @@ contract EmergencyUninstallTest is AccountTestBase {
 
     function test_emergencyUninstall_staleRequestIsRestarted() public {
         _submit(address(hook), 4, "", 1);
-        uint256 first = block.timestamp;
+        uint256 first = vm.getBlockTimestamp();
         vm.warp(first + 3 days);
         vm.expectEmit(address(account));
-        emit EmergencyHookUninstallRequestReset(address(hook), block.timestamp);
+        emit EmergencyHookUninstallRequestReset(address(hook), first + 3 days);
         _submit(address(hook), 4, "", 2);
         vm.assertEq(account.getActiveHook(), address(hook), "still installed");
         vm.assertEq(_timelockOf(address(hook)), first + 3 days);

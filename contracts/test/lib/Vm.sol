@@ -22,6 +22,9 @@ interface Vm {
 
     // Environment
     function warp(uint256 newTimestamp) external;
+    /// @dev Reads the warped timestamp: under via-IR, `block.timestamp` in a test function may be
+    /// evaluated once and reused after `warp`.
+    function getBlockTimestamp() external view returns (uint256 timestamp);
     function roll(uint256 newHeight) external;
     function chainId(uint256 newChainId) external;
     function fee(uint256 newBasefee) external;
