@@ -4,4 +4,7 @@
 mod mee_signature_vectors;
 mod session_vectors;
 mod userop_vectors;
+#[path = "../../../../tests/vectors/read.rs"]
+// Shared with other crates' tests; each uses part of it.
+#[allow(dead_code)]
 mod vectors;

@@ -12,43 +12,43 @@ use crate::vectors::*;
 
 #[test]
 fn simple_mode_trees_and_signatures_match_the_sdk() {
-    let file = load("mee-signatures.json");
-    let cases = cases(&file);
+    let file = vectors("mee-signatures.json");
+    let cases = cases(&file, "cases");
     assert!(cases.len() >= 5);
     for case in cases {
-        let name = str_of(case, "name");
+        let name = text(&case["name"]);
         let ops: Vec<MeeUserOp> = case["userOps"]
             .as_array()
             .unwrap()
             .iter()
             .map(|op| MeeUserOp {
-                user_op_hash: UserOpHash(b256(op, "userOpHash")),
-                lower_bound_timestamp: u64_of(op, "lowerBoundTimestamp"),
-                upper_bound_timestamp: u64_of(op, "upperBoundTimestamp"),
+                user_op_hash: UserOpHash(b256(&op["userOpHash"])),
+                lower_bound_timestamp: u64_of(&op["lowerBoundTimestamp"]),
+                upper_bound_timestamp: u64_of(&op["upperBoundTimestamp"]),
                 short_encoding: op["shortEncoding"].as_bool().unwrap(),
             })
             .collect();
         for (op, json) in ops.iter().zip(case["userOps"].as_array().unwrap()) {
             assert_eq!(
                 op.mee_user_op_hash(),
-                b256(json, "meeUserOpHash"),
+                b256(&json["meeUserOpHash"]),
                 "{name}: meeUserOpHash"
             );
         }
 
         let tree = mee_signature::supertransaction_tree(&ops).unwrap();
-        assert_eq!(tree.root(), b256(case, "root"), "{name}: root");
+        assert_eq!(tree.root(), b256(&case["root"]), "{name}: root");
 
         // The quote signature: personal_sign of the 32-byte root, prefixed.
-        let signer: PrivateKeySigner = str_of(case, "signerPrivateKey").parse().unwrap();
-        assert_eq!(signer.address(), address(case, "signer"));
+        let signer: PrivateKeySigner = text(&case["signerPrivateKey"]).parse().unwrap();
+        assert_eq!(signer.address(), address(&case["signer"]));
         let sig = signer
             .sign_message_sync(tree.root().as_slice())
             .unwrap()
             .as_bytes();
         assert_eq!(
             mee_signature::quote_signature(&sig),
-            bytes(case, "quoteSignature"),
+            bytes(&case["quoteSignature"]),
             "{name}: quote signature"
         );
 
@@ -62,7 +62,7 @@ fn simple_mode_trees_and_signatures_match_the_sdk() {
                 .iter()
                 .map(|p| p.as_str().unwrap().parse().unwrap())
                 .collect();
-            assert_eq!(ops[i].leaf(), b256(expected, "leaf"), "{name}[{i}]: leaf");
+            assert_eq!(ops[i].leaf(), b256(&expected["leaf"]), "{name}[{i}]: leaf");
             assert_eq!(tree.proof(i).unwrap(), proof, "{name}[{i}]: proof");
             assert!(
                 merkle::verify(&proof, root, ops[i].leaf()),
@@ -78,7 +78,7 @@ fn simple_mode_trees_and_signatures_match_the_sdk() {
                         &proof,
                         &sig
                     ),
-                    bytes(expected, "fullSignature"),
+                    bytes(&expected["fullSignature"]),
                     "{name}[{i}]: full signature"
                 );
             } else {
@@ -89,7 +89,7 @@ fn simple_mode_trees_and_signatures_match_the_sdk() {
             }
             assert_eq!(
                 mee_signature::short_user_op_signature(root, &proof, &sig),
-                bytes(expected, "shortSignature"),
+                bytes(&expected["shortSignature"]),
                 "{name}[{i}]: short signature"
             );
             let chosen = if ops[i].short_encoding {
@@ -99,7 +99,7 @@ fn simple_mode_trees_and_signatures_match_the_sdk() {
             };
             assert_eq!(
                 per_op[i],
-                bytes(expected, chosen),
+                bytes(&expected[chosen]),
                 "{name}[{i}]: chosen encoding"
             );
         }

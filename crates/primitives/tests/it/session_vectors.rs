@@ -1,9 +1,7 @@
 //! Smart Sessions, policies, calldata, initCode and nonce vectors: every case of the vector files
 //! this crate covers, byte for byte. Each test walks all cases of its file and names the failing one.
 
-use std::{fs, path::PathBuf, str::FromStr};
-
-use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256, eip191_hash_message, hex};
+use alloy_primitives::{Address, B256, Bytes, U256, eip191_hash_message, hex};
 use alloy_sol_types::{SolCall, SolStruct, SolValue};
 use mee_primitives::{
     ActionId, ConfigId, PermissionId,
@@ -30,60 +28,7 @@ use mee_primitives::{
 };
 use serde_json::Value;
 
-fn vectors(file: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/vectors")
-        .join(file);
-    let text = fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn cases<'a>(value: &'a Value, key: &str) -> &'a Vec<Value> {
-    let list = value[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("no array {key}"));
-    assert!(!list.is_empty(), "{key} is empty");
-    list
-}
-
-fn name(case: &Value) -> &str {
-    case["name"].as_str().unwrap_or("<unnamed>")
-}
-
-fn text(value: &Value) -> &str {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("not a string: {value}"))
-}
-
-fn bytes(value: &Value) -> Bytes {
-    Bytes::from_str(text(value)).unwrap()
-}
-
-fn b256(value: &Value) -> B256 {
-    B256::from_str(text(value)).unwrap()
-}
-
-fn address(value: &Value) -> Address {
-    Address::from_str(text(value)).unwrap()
-}
-
-fn selector(value: &Value) -> FixedBytes<4> {
-    FixedBytes::from_str(text(value)).unwrap()
-}
-
-/// A bigint recorded as a decimal string, or a JSON number.
-fn uint(value: &Value) -> U256 {
-    match value {
-        Value::Number(number) => U256::from(number.as_u64().unwrap()),
-        Value::String(text) => U256::from_str(text).unwrap(),
-        other => panic!("not an integer: {other}"),
-    }
-}
-
-fn u64_of(value: &Value) -> u64 {
-    u64::try_from(uint(value)).unwrap()
-}
+use crate::vectors::*;
 
 /// A `Session` written as in session-abi.json (no chain id; policies may lack `address`).
 fn session_from_json(value: &Value) -> Session {

@@ -7,40 +7,40 @@ use crate::vectors::*;
 
 #[test]
 fn userop_hashes_match_the_sdk() {
-    let file = load("userop-hash.json");
-    let cases = cases(&file);
+    let file = vectors("userop-hash.json");
+    let cases = cases(&file, "cases");
     assert!(!cases.is_empty());
     for case in cases {
-        let name = str_of(case, "name");
+        let name = text(&case["name"]);
         let op = &case["userOp"];
         let opt_address = |key: &str| {
             op.get(key)
                 .and_then(|v| v.as_str())
-                .map(|_| address(op, key))
+                .map(|_| address(&op[key]))
         };
         let opt_bytes = |key: &str| {
             op.get(key)
                 .and_then(|v| v.as_str())
-                .map(|_| bytes(op, key))
+                .map(|_| bytes(&op[key]))
                 .unwrap_or_default()
         };
         let opt_u128 = |key: &str| {
             op.get(key)
                 .filter(|v| !v.is_null())
-                .map(|_| u128_of(op, key))
+                .map(|_| u128_of(&op[key]))
                 .unwrap_or(0)
         };
         let user_op = UserOperation {
-            sender: address(op, "sender"),
-            nonce: u256(op, "nonce"),
+            sender: address(&op["sender"]),
+            nonce: uint(&op["nonce"]),
             factory: opt_address("factory"),
             factory_data: opt_bytes("factoryData"),
-            call_data: bytes(op, "callData"),
-            call_gas_limit: u128_of(op, "callGasLimit"),
-            verification_gas_limit: u128_of(op, "verificationGasLimit"),
-            pre_verification_gas: u256(op, "preVerificationGas"),
-            max_fee_per_gas: u128_of(op, "maxFeePerGas"),
-            max_priority_fee_per_gas: u128_of(op, "maxPriorityFeePerGas"),
+            call_data: bytes(&op["callData"]),
+            call_gas_limit: u128_of(&op["callGasLimit"]),
+            verification_gas_limit: u128_of(&op["verificationGasLimit"]),
+            pre_verification_gas: uint(&op["preVerificationGas"]),
+            max_fee_per_gas: u128_of(&op["maxFeePerGas"]),
+            max_priority_fee_per_gas: u128_of(&op["maxPriorityFeePerGas"]),
             paymaster: opt_address("paymaster"),
             paymaster_verification_gas_limit: opt_u128("paymasterVerificationGasLimit"),
             paymaster_post_op_gas_limit: opt_u128("paymasterPostOpGasLimit"),
@@ -50,32 +50,32 @@ fn userop_hashes_match_the_sdk() {
         let packed = &case["packed"];
         assert_eq!(
             user_op.init_code(),
-            bytes(packed, "initCode"),
+            bytes(&packed["initCode"]),
             "{name}: initCode"
         );
         assert_eq!(
             user_op.account_gas_limits(),
-            b256(packed, "accountGasLimits"),
+            b256(&packed["accountGasLimits"]),
             "{name}: accountGasLimits"
         );
         assert_eq!(
             user_op.gas_fees(),
-            b256(packed, "gasFees"),
+            b256(&packed["gasFees"]),
             "{name}: gasFees"
         );
         assert_eq!(
             user_op.paymaster_and_data(),
-            bytes(packed, "paymasterAndData"),
+            bytes(&packed["paymasterAndData"]),
             "{name}: paymasterAndData"
         );
-        let chain_id = u64_of(case, "chainId");
+        let chain_id = u64_of(&case["chainId"]);
         assert_eq!(
-            address(case, "entryPoint"),
+            address(&case["entryPoint"]),
             mee_primitives::addresses::ENTRY_POINT_V07
         );
         assert_eq!(
             user_op.hash(chain_id).0,
-            b256(case, "userOpHash"),
+            b256(&case["userOpHash"]),
             "{name}: userOpHash"
         );
 

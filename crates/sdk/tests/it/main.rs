@@ -7,8 +7,12 @@
 mod client;
 mod differential;
 mod quote_vectors;
+// Shared with other crates' tests; each uses part of it.
+#[path = "../../../../tests/vectors/read.rs"]
+#[allow(dead_code)]
+mod vectors;
 
-use std::{fs, path::PathBuf, str::FromStr};
+use std::str::FromStr;
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
@@ -29,48 +33,7 @@ use mee_sdk::{
     session::{EnableSessions, GrantPermission, GrantSignature, SaltSource},
 };
 use serde_json::Value;
-
-fn vectors(file: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/vectors")
-        .join(file);
-    let text = fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn cases<'a>(value: &'a Value, key: &str) -> &'a Vec<Value> {
-    let list = value[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("no array {key}"));
-    assert!(!list.is_empty(), "{key} is empty");
-    list
-}
-
-fn name(case: &Value) -> &str {
-    case["name"].as_str().unwrap_or("<unnamed>")
-}
-
-fn text(value: &Value) -> &str {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("not a string: {value}"))
-}
-
-fn address(value: &Value) -> Address {
-    Address::from_str(text(value)).unwrap()
-}
-
-fn uint(value: &Value) -> U256 {
-    match value {
-        Value::Number(number) => U256::from(number.as_u64().unwrap()),
-        Value::String(text) => U256::from_str(text).unwrap(),
-        other => panic!("not an integer: {other}"),
-    }
-}
-
-fn u64_of(value: &Value) -> u64 {
-    u64::try_from(uint(value)).unwrap()
-}
+use vectors::*;
 
 /// The RNG the vector generator installs: block `i` of a case is
 /// `keccak256(keccak256("vectors:" + label) ‖ uint256(i))`.
