@@ -62,6 +62,8 @@ const SPENDABLE: u64 = 3 * USDC;
 const MAX_PAYMENT: u64 = 3 * USDC;
 /// The most the granted (ENABLE_AND_USE) permission may pay the node in fees.
 const GRANT_MAX_PAYMENT: u64 = USDC;
+/// How far in the past each userOp's execution window opens (see [`Demo::params`]).
+const CLOCK_SLACK: u64 = 30;
 /// How long to wait for a supertransaction to be final.
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -91,6 +93,19 @@ impl Demo<'_> {
             address: DEVNET_USDC,
             chain_id: FEE_CHAIN,
         }
+    }
+
+    /// Quote parameters paying in USDC on the fee chain, with each userOp's window opened
+    /// [`CLOCK_SLACK`] seconds in the past.
+    ///
+    /// The SDK opens the window at the wall clock's second; an anvil chain's next block can
+    /// carry a timestamp a second behind it on a busy machine, and the EntryPoint then refuses
+    /// the userOp as not due yet (AA22). Backdating the start keeps the demo independent of
+    /// that skew; the window still closes the SDK's default time after it opens.
+    fn params(&self) -> QuoteParams {
+        QuoteParams::new()
+            .fee_token(self.fee())
+            .lower_bound_timestamp(Self::now() - CLOCK_SLACK)
     }
 
     fn now() -> u64 {
@@ -162,13 +177,13 @@ impl Demo<'_> {
                 self.world.chain_ids().len()
             ),
         );
-        let params = QuoteParams::new().fee_token(self.fee());
+        let params = self.params();
         let (hash, _) = self
             .owner_client
             .prepare_for_permissions(None, params, &self.owner)
             .await?
             .context("prepare found nothing to do on a fresh account")?;
-        step.supertransaction = Some(self.track(hash).await?);
+        step.supertransaction = Some(self.track_success(hash).await?);
         step.accounts = self.account_states().await?;
         step.elapsed_ms = started.elapsed().as_millis();
         Ok(step)
@@ -202,7 +217,7 @@ impl Demo<'_> {
             .redeemer(self.session_key.address())
             .actions(self.permission_a()?)
             .max_payment_amount(U256::from(MAX_PAYMENT));
-        let params = QuoteParams::new().fee_token(self.fee());
+        let params = self.params();
         let (hash, details) = self
             .owner_client
             .prepare_for_permissions(Some(&enable), params, &self.owner)
@@ -221,7 +236,7 @@ impl Demo<'_> {
             "fees: at most {} USDC in total through the session (max_payment_amount)",
             MAX_PAYMENT / USDC
         ));
-        step.supertransaction = Some(self.track(hash).await?);
+        step.supertransaction = Some(self.track_success(hash).await?);
         self.on_chain = details;
         step.permissions = self
             .permission_lines("A (on-chain)", &self.on_chain)
@@ -251,7 +266,7 @@ impl Demo<'_> {
             .redeemer(self.session_key.address())
             .actions(actions)
             .batch_actions(false);
-        let params = QuoteParams::new().fee_token(self.fee());
+        let params = self.params();
         let (hash, details) = self
             .owner_client
             .prepare_for_permissions(Some(&enable), params, &self.owner)
@@ -262,7 +277,7 @@ impl Demo<'_> {
              session details keep the first session's actions, as the TypeScript SDK's do"
                 .to_owned(),
         );
-        step.supertransaction = Some(self.track(hash).await?);
+        step.supertransaction = Some(self.track_success(hash).await?);
         self.unbatched = details;
         step.permissions = self
             .permission_lines("C (batch_actions = false)", &self.unbatched)
@@ -288,13 +303,11 @@ impl Demo<'_> {
             .use_permission(
                 self.on_chain.clone(),
                 UsageMode::Use,
-                QuoteParams::new()
-                    .instructions(instructions)
-                    .fee_token(self.fee()),
+                self.params().instructions(instructions),
                 &self.session_key,
             )
             .await?;
-        step.supertransaction = Some(self.track(hash).await?);
+        step.supertransaction = Some(self.track_success(hash).await?);
         step.reads
             .push(self.usdc_read(10, RECIPIENT, "USDC balance").await?);
         step.reads.push(self.allowance_read(FEE_CHAIN).await?);
@@ -316,7 +329,8 @@ impl Demo<'_> {
             "use_sponsored",
             "use, sponsored: the session key sends 0.5 USDC on 42161, a sponsor pays the fee",
         );
-        let params = QuoteParams::new()
+        let params = self
+            .params()
             .instruction(transfer(42161, RECIPIENT, USDC / 2))
             .sponsorship();
         let quote = match self
@@ -344,7 +358,7 @@ impl Demo<'_> {
             false,
         )?;
         let hash = self.session_client.exec(&signed).await?;
-        step.supertransaction = Some(self.track(hash).await?);
+        step.supertransaction = Some(self.track_success(hash).await?);
         step.reads
             .push(self.usdc_read(42161, RECIPIENT, "USDC balance").await?);
         step.elapsed_ms = started.elapsed().as_millis();
@@ -377,13 +391,11 @@ impl Demo<'_> {
             .use_permission(
                 self.off_chain.clone(),
                 UsageMode::EnableAndUse,
-                QuoteParams::new()
-                    .instruction(approve(137, SPENDER, USDC))
-                    .fee_token(self.fee()),
+                self.params().instruction(approve(137, SPENDER, USDC)),
                 &self.session_key,
             )
             .await?;
-        step.supertransaction = Some(self.track(hash).await?);
+        step.supertransaction = Some(self.track_success(hash).await?);
         step.permissions = self
             .permission_lines("B (off-chain grant)", &self.off_chain)
             .await?;
@@ -451,9 +463,7 @@ impl Demo<'_> {
             .use_permission(
                 self.on_chain.clone(),
                 UsageMode::Use,
-                QuoteParams::new()
-                    .instruction(instruction)
-                    .fee_token(self.fee()),
+                self.params().instruction(instruction),
                 &self.session_key,
             )
             .await;
@@ -507,14 +517,9 @@ impl Demo<'_> {
         }
         let hash = self
             .owner_client
-            .execute(
-                &QuoteParams::new()
-                    .instructions(instructions)
-                    .fee_token(self.fee()),
-                &self.owner,
-            )
+            .execute(&self.params().instructions(instructions), &self.owner)
             .await?;
-        step.supertransaction = Some(self.track(hash).await?);
+        step.supertransaction = Some(self.track_success(hash).await?);
         step.permissions = self
             .permission_lines("A (on-chain)", &self.on_chain)
             .await?;
@@ -525,6 +530,34 @@ impl Demo<'_> {
     // ----------------------------------------------------------------------------------------
     // Reading back
     // ----------------------------------------------------------------------------------------
+
+    /// [`Self::track`], failing unless every userOp was mined successfully.
+    async fn track_success(&self, hash: B256) -> anyhow::Result<SupertxReport> {
+        let stx = self.track(hash).await?;
+        if stx.status != "MINED_SUCCESS" {
+            let errors: Vec<String> = stx
+                .user_ops
+                .iter()
+                .filter_map(|op| {
+                    op.error.as_ref().map(|error| {
+                        format!(
+                            "userOp {} on chain {}: {error}{}",
+                            op.index,
+                            op.chain_id,
+                            decode::explanation_suffix(error)
+                        )
+                    })
+                })
+                .collect();
+            bail!(
+                "supertransaction {hash} ended {}: {}\n{}",
+                stx.status,
+                stx.message,
+                errors.join("\n")
+            );
+        }
+        Ok(stx)
+    }
 
     /// Waits until the supertransaction is final, then reads each transaction's receipt and the
     /// fee transferred to the node.
