@@ -7,6 +7,7 @@
 mod canned_node;
 mod demo;
 mod devnet;
+mod errors;
 mod help;
 mod node_flow;
 mod use_flow;
