@@ -20,7 +20,7 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the whole flow on local chains: start them, check them, stop them.
+    /// Run the whole Smart Sessions flow on local chains with an in-process node, then stop.
     Demo(cmd::demo::DemoArgs),
     /// Run local chains with the MEE contracts in the foreground until ctrl-c.
     Devnet(cmd::devnet::DevnetArgs),
@@ -36,14 +36,22 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The demo runs the node in-process and reports every refusal itself: the node's own
+    // warnings about the refusals it simulates would only repeat them.
+    let default_filter = match cli.command {
+        Command::Demo(_) => "warn,mee_node=error",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .init();
 
-    let result = match Cli::parse().command {
+    let result = match cli.command {
         Command::Demo(args) => args.run().await,
         Command::Devnet(args) => args.run().await,
         Command::Node(args) => args.run().await,

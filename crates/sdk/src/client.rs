@@ -477,6 +477,170 @@ impl MeeClient {
     }
 }
 
+/// What the paying account holds of the fee token, against the fee a quote asks
+/// ([`MeeClient::fee_balance`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeBalance {
+    /// The fee token.
+    pub token: alloy::primitives::Address,
+    /// The chain the fee is paid on.
+    pub chain_id: u64,
+    /// Who pays (the account).
+    pub payer: alloy::primitives::Address,
+    /// The token's decimals.
+    pub decimals: u8,
+    /// The fee, in base units.
+    pub fee: alloy::primitives::U256,
+    /// What the payer holds, in base units.
+    pub held: alloy::primitives::U256,
+}
+
+impl FeeBalance {
+    /// How much the payer lacks (zero when the fee is covered).
+    pub fn shortfall(&self) -> alloy::primitives::U256 {
+        self.fee.saturating_sub(self.held)
+    }
+
+    /// Whether the payer holds at least the fee.
+    pub fn is_covered(&self) -> bool {
+        self.held >= self.fee
+    }
+}
+
+sol! {
+    /// The ERC-20 balance view [`MeeClient::fee_balance`] reads.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IErc20Balance {
+        /// The holder's balance.
+        function balanceOf(address holder) external view returns (uint256);
+    }
+}
+
+/// Hooks for callers that need a step between quoting and executing (a fee check before
+/// signing, fixed session salts, enabling a grant on some chains only), so they do not
+/// re-implement the flows above.
+impl MeeClient {
+    /// The payer's balance of the fee token against the fee of a quote's `payment`, read from
+    /// the fee chain; `None` when a sponsor pays or the quote names no amount.
+    pub async fn fee_balance(
+        &self,
+        payment: &mee_primitives::api::PaymentInfo,
+    ) -> Result<Option<FeeBalance>> {
+        let Some(fee) = payment.token_wei_amount.filter(|_| !payment.sponsored) else {
+            return Ok(None);
+        };
+        let rpc = self.account.rpc_on(payment.chain_id)?;
+        let held = rpc
+            .call_sol(
+                payment.chain_id,
+                payment.token,
+                &IErc20Balance::balanceOfCall {
+                    holder: payment.sender,
+                },
+            )
+            .await?;
+        let decimals = rpc
+            .call_sol(
+                payment.chain_id,
+                payment.token,
+                &IErc20Decimals::decimalsCall {},
+            )
+            .await?;
+        Ok(Some(FeeBalance {
+            token: payment.token,
+            chain_id: payment.chain_id,
+            payer: payment.sender,
+            decimals,
+            fee,
+            held,
+        }))
+    }
+
+    /// [`Self::session_quote_prepare`] with the session salts drawn from `salts` (a
+    /// permissions file's fixed salt makes the permission ids reproducible).
+    pub async fn session_quote_prepare_with_salts(
+        &self,
+        enable: Option<&EnableSessions>,
+        params: QuoteParams,
+        salts: &mut impl crate::session::SaltSource,
+    ) -> Result<Option<PreparedQuote>> {
+        let sessions = self.account.smart_sessions();
+        let plan = sessions.plan_preparation(self.account.chain_ids()).await?;
+        let (prepared, batch) = match enable {
+            Some(enable) => {
+                let mut enable = enable.clone();
+                if let Some(Fee::Token(token)) = params.fee() {
+                    enable = enable.fee_token(*token);
+                    if !enable.has_max_payment_amount() {
+                        let decimals = self
+                            .account
+                            .rpc_on(token.chain_id)?
+                            .call_sol(
+                                token.chain_id,
+                                token.address,
+                                &IErc20Decimals::decimalsCall {},
+                            )
+                            .await?;
+                        enable = enable.fee_token_decimals(decimals);
+                    }
+                }
+                (
+                    enable.try_prepare(&self.account, salts)?,
+                    enable.batches_actions(),
+                )
+            }
+            None => (Vec::new(), true),
+        };
+        let mut instructions: Vec<Instruction> = sessions.prepare_instructions(&plan, &prepared)?;
+        if instructions.is_empty() && params.instruction_count() == 0 {
+            return Ok(None);
+        }
+        instructions.extend(params.instruction_list().iter().cloned());
+        let params = params.replace_instructions(instructions).batch(batch);
+        let quote = self.quote(&params).await?;
+        Ok(Some(PreparedQuote {
+            quote,
+            session_details: prepared.into_iter().map(|entry| entry.details).collect(),
+        }))
+    }
+
+    /// Signs a session quote with the session signer and sets each userOp's session details:
+    /// the first userOp on each chain of `enable_chains` enables its grant (`UNSAFE_ENABLE`),
+    /// every other one uses the permission (`USE`). With `enable_chains` empty this is the
+    /// USE flow of [`Self::use_permission`]; with every chain, its ENABLE_AND_USE flow.
+    pub fn sign_session_quote(
+        &self,
+        quote: QuoteResponse,
+        session_signer: &impl SignerSync,
+        details: &[SessionDetails],
+        enable_chains: &[u64],
+    ) -> Result<ExecRequest> {
+        let mut signed = self.sign_quote(quote, session_signer)?;
+        let sponsored = signed.payment_info.sponsored;
+        rewrite_session_details_on(&mut signed.user_ops, sponsored, details, enable_chains)?;
+        Ok(signed)
+    }
+}
+
+/// [`rewrite_session_details`] choosing per chain: the first userOp on a chain of
+/// `enable_chains` gets `UNSAFE_ENABLE`, every other one `USE`.
+pub fn rewrite_session_details_on(
+    user_ops: &mut [mee_primitives::api::FilledUserOp],
+    sponsored: bool,
+    details: &[SessionDetails],
+    enable_chains: &[u64],
+) -> Result<()> {
+    rewrite_session_details(user_ops, sponsored, details, true)?;
+    for op in user_ops.iter_mut().skip(usize::from(sponsored)) {
+        if !enable_chains.contains(&op.chain_id)
+            && let Some(entry) = op.session_details.as_mut()
+        {
+            entry.mode = SmartSessionMode::USE;
+        }
+    }
+    Ok(())
+}
+
 /// Signs `quote` for `account`'s chains with `signer`: `0x177eee00 ‖ personal_sign(hash)`, and
 /// `meeVersions` for the chains of the userOps after the payment op when sponsored (all of
 /// them otherwise).

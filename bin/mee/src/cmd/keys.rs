@@ -52,6 +52,11 @@ impl SessionKeyArgs {
     }
 }
 
+/// Loads the `role` key from `path` (warning when others may read it).
+pub(crate) fn load_file(role: &str, path: &Path) -> anyhow::Result<PrivateKeySigner> {
+    load(role, "", Some(path))
+}
+
 /// Loads the `role` key from `file`, else from the variable `env`.
 fn load(role: &str, env: &str, file: Option<&Path>) -> anyhow::Result<PrivateKeySigner> {
     let (text, source) = match file {

@@ -27,9 +27,8 @@ use mee_sdk::{
     MeeClient,
     account::{ModuleType, MultichainAccount},
     action::TRANSFER_SELECTOR,
-    client::rewrite_session_details,
     payment::FeeToken,
-    quote::{Fee, QuoteParams},
+    quote::QuoteParams,
     session::{
         EnableSessions, GrantPermission, GrantSignature, RandomSalt, SaltSource, UsageMode,
         details_for_chain,
@@ -121,6 +120,27 @@ impl OwnerSide {
     }
 }
 
+/// What every command that goes through the MEE node takes: the chains, the node, how the
+/// fee is paid, whether to wait for the receipt, and the output form.
+#[derive(Debug, Clone, Args)]
+struct ViaNode {
+    #[command(flatten)]
+    rpc: RpcArgs,
+
+    #[command(flatten)]
+    node: NodeArgs,
+
+    #[command(flatten)]
+    fee: FeeArgs,
+
+    #[command(flatten)]
+    wait: WaitArgs,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 /// How session details are written.
 #[derive(Debug, Clone, Args)]
 struct DetailsFormat {
@@ -210,32 +230,38 @@ fn salts(salt: Option<B256>) -> impl SaltSource {
 
 /// Refuses a quote whose fee the paying account cannot cover.
 async fn check_fee(
-    account: &MultichainAccount,
+    client: &MeeClient,
     payment: &mee_primitives::api::PaymentInfo,
     ctx: &ErrorContext,
 ) -> anyhow::Result<()> {
-    let Some(amount) = payment.token_wei_amount.filter(|_| !payment.sponsored) else {
+    let sdk = |err| decode::sdk_error(err, ctx);
+    let Some(balance) = client.fee_balance(payment).await.map_err(sdk)? else {
         return Ok(());
     };
-    let held = token_balance(account, payment.chain_id, payment.token, payment.sender)
+    if !balance.is_covered() {
+        let symbol = token_balance(
+            client.account(),
+            balance.chain_id,
+            balance.token,
+            balance.payer,
+        )
         .await
-        .map_err(|err| decode::sdk_error(err, ctx))?;
-    if held.balance < amount {
+        .map_err(sdk)?
+        .symbol;
         let show = |amount| Units {
             amount,
-            decimals: held.decimals,
+            decimals: balance.decimals,
         };
         bail!(
             "not enough {symbol} for the fee: the account {sender} holds {held} {symbol} on chain \
              {chain}, the fee is {fee} {symbol}. Send at least {missing} {symbol} ({token}) to \
              {sender} on chain {chain}, or pay with --sponsored",
-            symbol = held.symbol,
-            sender = payment.sender,
-            held = show(held.balance),
-            chain = payment.chain_id,
-            fee = show(amount),
-            missing = show(amount - held.balance),
-            token = payment.token,
+            sender = balance.payer,
+            held = show(balance.held),
+            chain = balance.chain_id,
+            fee = show(balance.fee),
+            missing = show(balance.shortfall()),
+            token = balance.token,
         );
     }
     Ok(())
@@ -254,7 +280,7 @@ async fn submit(
     let sdk = |err| decode::sdk_error(err, ctx);
     progress(quiet, "asking the node for a quote…");
     let quote = client.quote(params).await.map_err(sdk)?;
-    check_fee(client.account(), &quote.payment_info, ctx).await?;
+    check_fee(client, &quote.payment_info, ctx).await?;
     sign_and_exec(client, quote, signer, session, ctx, quiet).await
 }
 
@@ -278,18 +304,13 @@ async fn sign_and_exec(
             ),
         );
     }
-    let mut signed = client.sign_quote(quote, signer).map_err(sdk)?;
-    if let Some((details, enable_chains)) = session {
-        let sponsored = signed.payment_info.sponsored;
-        rewrite_session_details(&mut signed.user_ops, sponsored, details, true).map_err(sdk)?;
-        for op in signed.user_ops.iter_mut().skip(usize::from(sponsored)) {
-            if !enable_chains.contains(&op.chain_id)
-                && let Some(entry) = op.session_details.as_mut()
-            {
-                entry.mode = SmartSessionMode::USE;
-            }
+    let signed = match session {
+        Some((details, enable_chains)) => {
+            client.sign_session_quote(quote, signer, details, enable_chains)
         }
+        None => client.sign_quote(quote, signer),
     }
+    .map_err(sdk)?;
     progress(quiet, "executing…");
     client.exec(&signed).await.map_err(sdk)
 }
@@ -616,20 +637,7 @@ struct PrepareArgs {
     owner: OwnerSide,
 
     #[command(flatten)]
-    rpc: RpcArgs,
-
-    #[command(flatten)]
-    node: NodeArgs,
-
-    #[command(flatten)]
-    fee: FeeArgs,
-
-    #[command(flatten)]
-    wait: WaitArgs,
-
-    /// Print one JSON document instead of text.
-    #[arg(long)]
-    json: bool,
+    via: ViaNode,
 }
 
 impl PrepareArgs {
@@ -644,7 +652,7 @@ impl PrepareArgs {
             .as_ref()
             .map(PermissionsFile::chain_ids)
             .unwrap_or_default();
-        let chain_ids = self.rpc.chain_ids(&file_chains);
+        let chain_ids = self.via.rpc.chain_ids(&file_chains);
         let enable = match &file {
             Some(file) => {
                 let redeemer = self.redeemer.or(file.redeemer).context(
@@ -665,32 +673,44 @@ impl PrepareArgs {
             .as_ref()
             .and_then(|f| f.fee.as_ref())
             .map(|f| f.fee_token());
-        let params = self
-            .fee
-            .apply(QuoteParams::new(), default_fee, chain_ids.first().copied())?;
+        let params =
+            self.via
+                .fee
+                .apply(QuoteParams::new(), default_fee, chain_ids.first().copied())?;
         let mut all_chains = chain_ids.clone();
         if let Some(token) = self
+            .via
             .fee
             .fee_token(default_fee, chain_ids.first().copied())?
             && !all_chains.contains(&token.chain_id)
         {
             all_chains.push(token.chain_id);
         }
-        progress(self.json, format!("reading {} chain(s)…", all_chains.len()));
-        let account = self.owner.connect(&owner, &self.rpc, &all_chains).await?;
         progress(
-            self.json,
-            format!("connecting to the MEE node at {}…", self.node.node_url),
+            self.via.json,
+            format!("reading {} chain(s)…", all_chains.len()),
         );
-        let client = self.node.connect(account.clone(), &self.rpc).await?;
-        let ctx = self.node.context(&self.rpc);
+        let account = self
+            .owner
+            .connect(&owner, &self.via.rpc, &all_chains)
+            .await?;
+        progress(
+            self.via.json,
+            format!("connecting to the MEE node at {}…", self.via.node.node_url),
+        );
+        let client = self
+            .via
+            .node
+            .connect(account.clone(), &self.via.rpc)
+            .await?;
+        let ctx = self.via.node.context(&self.via.rpc);
 
-        progress(self.json, "asking the node for a PREPARE quote…");
+        progress(self.via.json, "asking the node for a PREPARE quote…");
         let salt = file.as_ref().and_then(|file| file.salt);
         let Some((quote, details)) =
             prepare_quote(&client, enable.as_ref(), params, salt, &ctx).await?
         else {
-            if self.json {
+            if self.via.json {
                 return print_json(
                     &serde_json::json!({ "supertransaction": null, "nothing_to_do": true }),
                 );
@@ -700,8 +720,8 @@ impl PrepareArgs {
             );
             return Ok(());
         };
-        check_fee(&account, &quote.payment_info, &ctx).await?;
-        let hash = sign_and_exec(&client, quote, &owner, None, &ctx, self.json).await?;
+        check_fee(&client, &quote.payment_info, &ctx).await?;
+        let hash = sign_and_exec(&client, quote, &owner, None, &ctx, self.via.json).await?;
         let details_file = match (&self.out, details.is_empty()) {
             (Some(path), false) => {
                 write_details(path, &details, &self.format)?;
@@ -709,7 +729,7 @@ impl PrepareArgs {
             }
             _ => None,
         };
-        let receipt = finish(&client, hash, &self.wait, &ctx, self.json).await?;
+        let receipt = finish(&client, hash, &self.via.wait, &ctx, self.via.json).await?;
         ExecutionReport {
             supertransaction: hash,
             details_file,
@@ -723,7 +743,7 @@ impl PrepareArgs {
                 .collect(),
             receipt,
         }
-        .finish(self.json, |_| Vec::new())
+        .finish(self.via.json, |_| Vec::new())
     }
 }
 
@@ -737,42 +757,11 @@ async fn prepare_quote(
     salt: Option<B256>,
     ctx: &ErrorContext,
 ) -> anyhow::Result<Option<(mee_primitives::api::QuoteResponse, Vec<SessionDetails>)>> {
-    let sdk = |err| decode::sdk_error(err, ctx);
-    let account = client.account();
-    let sessions = account.smart_sessions();
-    let plan = sessions
-        .plan_preparation(account.chain_ids())
+    let prepared = client
+        .session_quote_prepare_with_salts(enable, params, &mut salts(salt))
         .await
-        .map_err(sdk)?;
-    let (prepared, batch) = match enable {
-        Some(enable) => {
-            let mut enable = enable.clone();
-            if let Some(Fee::Token(token)) = params.fee() {
-                enable = enable.fee_token(*token);
-                if !enable.has_max_payment_amount() {
-                    let decimals = token_decimals(account, token.chain_id, token.address)
-                        .await
-                        .map_err(sdk)?;
-                    enable = enable.fee_token_decimals(decimals);
-                }
-            }
-            let prepared = enable.try_prepare(account, &mut salts(salt)).map_err(sdk)?;
-            (prepared, enable.batches_actions())
-        }
-        None => (Vec::new(), true),
-    };
-    let instructions = sessions
-        .prepare_instructions(&plan, &prepared)
-        .map_err(sdk)?;
-    if instructions.is_empty() {
-        return Ok(None);
-    }
-    let params = params.replace_instructions(instructions).batch(batch);
-    let quote = client.quote(&params).await.map_err(sdk)?;
-    Ok(Some((
-        quote,
-        prepared.into_iter().map(|entry| entry.details).collect(),
-    )))
+        .map_err(|err| decode::sdk_error(err, ctx))?;
+    Ok(prepared.map(|prepared| (prepared.quote, prepared.session_details)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -813,20 +802,7 @@ struct UseArgs {
     instructions: InstructionArgs,
 
     #[command(flatten)]
-    rpc: RpcArgs,
-
-    #[command(flatten)]
-    node: NodeArgs,
-
-    #[command(flatten)]
-    fee: FeeArgs,
-
-    #[command(flatten)]
-    wait: WaitArgs,
-
-    /// Print one JSON document instead of text.
-    #[arg(long)]
-    json: bool,
+    via: ViaNode,
 }
 
 impl UseArgs {
@@ -861,7 +837,7 @@ impl UseArgs {
                 chain_ids.push(id);
             }
         }
-        let fee_token = self.fee.fee_token(None, chain_ids.first().copied())?;
+        let fee_token = self.via.fee.fee_token(None, chain_ids.first().copied())?;
         if let Some(token) = fee_token
             && let Ok(entry) = details_for_chain(&details, token.chain_id)
         {
@@ -873,8 +849,9 @@ impl UseArgs {
         {
             needed.push(token.chain_id);
         }
-        let all_chains = self.rpc.chain_ids(&needed);
+        let all_chains = self.via.rpc.chain_ids(&needed);
         let account = self
+            .via
             .rpc
             .connect(
                 &all_chains,
@@ -885,18 +862,22 @@ impl UseArgs {
             .await?;
 
         progress(
-            self.json,
-            format!("connecting to the MEE node at {}…", self.node.node_url),
+            self.via.json,
+            format!("connecting to the MEE node at {}…", self.via.node.node_url),
         );
-        let client = self.node.connect(account.clone(), &self.rpc).await?;
+        let client = self
+            .via
+            .node
+            .connect(account.clone(), &self.via.rpc)
+            .await?;
 
         // Per chain: the details exist, the account is ready, and the permission is enabled or
         // its grant still valid.
         progress(
-            self.json,
+            self.via.json,
             format!("checking the permission on {} chain(s)…", needed.len()),
         );
-        let ctx = self.node.context(&self.rpc);
+        let ctx = self.via.node.context(&self.via.rpc);
         let sdk = |err| decode::sdk_error(err, &ctx);
         let sessions = account.smart_sessions();
         let mut enable_chains = Vec::new();
@@ -970,6 +951,7 @@ impl UseArgs {
             (UsageMode::EnableAndUse, details.clone())
         };
         let params = self
+            .via
             .fee
             .apply(
                 QuoteParams::new().instructions(instructions),
@@ -985,11 +967,11 @@ impl UseArgs {
             &session_key,
             Some((&quote_details, &enable_chains)),
             &ctx,
-            self.json,
+            self.via.json,
         )
         .await
         .map_err(|err| with_diagnosis(err, &diagnose))?;
-        let receipt = finish(&client, hash, &self.wait, &ctx, self.json).await?;
+        let receipt = finish(&client, hash, &self.via.wait, &ctx, self.via.json).await?;
         ExecutionReport {
             supertransaction: hash,
             details_file: None,
@@ -1008,7 +990,7 @@ impl UseArgs {
                 .collect(),
             receipt,
         }
-        .finish(self.json, diagnose)
+        .finish(self.via.json, diagnose)
     }
 }
 
@@ -1476,20 +1458,7 @@ struct RevokeArgs {
     owner: OwnerSide,
 
     #[command(flatten)]
-    rpc: RpcArgs,
-
-    #[command(flatten)]
-    node: NodeArgs,
-
-    #[command(flatten)]
-    fee: FeeArgs,
-
-    #[command(flatten)]
-    wait: WaitArgs,
-
-    /// Print one JSON document instead of text.
-    #[arg(long)]
-    json: bool,
+    via: ViaNode,
 }
 
 impl RevokeArgs {
@@ -1502,22 +1471,27 @@ impl RevokeArgs {
                 .map(|entry| (entry.chain_id(), entry.permission_id))
                 .collect(),
             (None, Some(id)) => {
-                let chains = self.rpc.chain_ids(&[]);
+                let chains = self.via.rpc.chain_ids(&[]);
                 chains.into_iter().map(|chain| (chain, id)).collect()
             }
             (None, None) => bail!("give --details PATH or --permission-id ID"),
         };
         let target_chains: Vec<u64> = targets.iter().map(|(chain, _)| *chain).collect();
-        let fee_token: Option<FeeToken> =
-            self.fee.fee_token(None, target_chains.first().copied())?;
-        let mut all_chains = self.rpc.chain_ids(&target_chains);
+        let fee_token: Option<FeeToken> = self
+            .via
+            .fee
+            .fee_token(None, target_chains.first().copied())?;
+        let mut all_chains = self.via.rpc.chain_ids(&target_chains);
         if let Some(token) = fee_token
             && !all_chains.contains(&token.chain_id)
         {
             all_chains.push(token.chain_id);
         }
-        let account = self.owner.connect(&owner, &self.rpc, &all_chains).await?;
-        let ctx = self.node.context(&self.rpc);
+        let account = self
+            .owner
+            .connect(&owner, &self.via.rpc, &all_chains)
+            .await?;
+        let ctx = self.via.node.context(&self.via.rpc);
         let sdk = |err| decode::sdk_error(err, &ctx);
         let sessions = account.smart_sessions();
         let mut instructions = Vec::new();
@@ -1530,7 +1504,7 @@ impl RevokeArgs {
                     .map_err(sdk)?
             {
                 progress(
-                    self.json,
+                    self.via.json,
                     format!(
                         "chain {chain_id}: permission {permission_id} is not enabled, nothing to remove"
                     ),
@@ -1559,25 +1533,25 @@ impl RevokeArgs {
                  invalidate an unused grant, pass --enable-signature)"
             );
         }
-        let params = self.fee.apply(
+        let params = self.via.fee.apply(
             QuoteParams::new().instructions(instructions),
             fee_token,
             target_chains.first().copied(),
         )?;
         progress(
-            self.json,
-            format!("connecting to the MEE node at {}…", self.node.node_url),
+            self.via.json,
+            format!("connecting to the MEE node at {}…", self.via.node.node_url),
         );
-        let client = self.node.connect(account, &self.rpc).await?;
-        let hash = submit(&client, &params, &owner, None, &ctx, self.json).await?;
-        let receipt = finish(&client, hash, &self.wait, &ctx, self.json).await?;
+        let client = self.via.node.connect(account, &self.via.rpc).await?;
+        let hash = submit(&client, &params, &owner, None, &ctx, self.via.json).await?;
+        let receipt = finish(&client, hash, &self.via.wait, &ctx, self.via.json).await?;
         ExecutionReport {
             supertransaction: hash,
             details_file: None,
             permissions: lines,
             receipt,
         }
-        .finish(self.json, |_| Vec::new())
+        .finish(self.via.json, |_| Vec::new())
     }
 }
 

@@ -5,7 +5,9 @@
 //! local ports and temporary paths vary between runs.
 
 mod canned_node;
+mod demo;
 mod devnet;
+mod errors;
 mod help;
 mod node_flow;
 mod use_flow;
