@@ -4,3 +4,4 @@ mod common;
 mod errors;
 mod flow;
 mod resume;
+mod sponsored;
