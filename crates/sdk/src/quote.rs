@@ -44,6 +44,8 @@ pub const DEFAULT_GAS_TANK: Address = address!("0x18eAc826f3dD77d065E75E285d3456
 pub const DEFAULT_GAS_TANK_CHAIN: u64 = 8453;
 /// The SDK's default sponsorship URL (sent as `paymentInfo.sponsorshipUrl`).
 pub const DEFAULT_SPONSORSHIP_URL: &str = "https://network.biconomy.io/v1";
+/// The staging twin of [`DEFAULT_SPONSORSHIP_URL`] (also a Biconomy backend).
+pub const STAGING_SPONSORSHIP_URL: &str = "https://staging-network.biconomy.io/v1";
 
 /// A sponsor's gas tank: who pays the fee of a sponsored quote.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +69,37 @@ impl Default for Sponsorship {
             chain_id: DEFAULT_GAS_TANK_CHAIN,
             url: DEFAULT_SPONSORSHIP_URL.to_owned(),
         }
+    }
+}
+
+impl Sponsorship {
+    /// A self-hosted gas tank whose sponsorship backend (the `sponsorship/nonce` and
+    /// `sponsorship/sign` endpoints) is at `url`, e.g. an MEE node of ours that owns the tank.
+    pub fn self_hosted(
+        gas_tank: Address,
+        token: Address,
+        chain_id: u64,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            gas_tank,
+            token,
+            chain_id,
+            url: url.into(),
+        }
+    }
+
+    /// Whether the backend is one of Biconomy's two URLs: then the SDK does not call it (the
+    /// node is the sponsor).
+    pub fn is_biconomy_backend(&self) -> bool {
+        let url = self.url.trim_end_matches('/');
+        url == DEFAULT_SPONSORSHIP_URL || url == STAGING_SPONSORSHIP_URL
+    }
+
+    /// The SDK's "trusted" sponsorship: the default tank with a Biconomy backend. Its nonce is
+    /// left to the node (`0`); any other tank's comes from `{url}/sponsorship/nonce`.
+    pub fn is_trusted(&self) -> bool {
+        self.gas_tank == DEFAULT_GAS_TANK && self.is_biconomy_backend()
     }
 }
 

@@ -5,3 +5,4 @@ mod errors;
 mod flow;
 mod resume;
 mod sponsored;
+mod sponsored_sessions;
