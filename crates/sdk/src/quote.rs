@@ -647,6 +647,23 @@ mod tests {
     use crate::clock::SteppingClock;
 
     #[test]
+    fn only_the_default_tank_with_a_biconomy_backend_is_trusted() {
+        assert!(Sponsorship::default().is_trusted());
+        let staging = Sponsorship {
+            url: format!("{STAGING_SPONSORSHIP_URL}/"),
+            ..Sponsorship::default()
+        };
+        assert!(staging.is_trusted());
+        let other_tank = Sponsorship {
+            gas_tank: Address::repeat_byte(7),
+            ..Sponsorship::default()
+        };
+        assert!(!other_tank.is_trusted() && other_tank.is_biconomy_backend());
+        let own = Sponsorship::self_hosted(DEFAULT_GAS_TANK, DEVNET_USDC, 8453, "http://node/v1");
+        assert!(!own.is_trusted() && !own.is_biconomy_backend());
+    }
+
+    #[test]
     fn keys_are_taken_in_rounds_per_chain() {
         let clock = SteppingClock::new(1_000);
         let keys = allocate_keys(&[8453, 8453, 10, 8453], &clock, Address::ZERO);
