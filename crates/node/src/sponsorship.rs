@@ -154,12 +154,14 @@ impl GasTanks {
             .iter()
             .map(|tank| GasTank::new(tank, node_key))
             .collect::<Result<_>>()?;
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        // A random start, so that replicas sharing a tank draw from different stretches of the
+        // 24-bit key space; within a process the keys never repeat (until 2^24 quotes).
+        // (A random secp256k1 key is 32 bytes from the operating system's generator.)
+        let random = PrivateKeySigner::random().to_bytes();
+        let start = u64::from_be_bytes(random[..8].try_into().expect("8 bytes"));
         Ok(Self {
             tanks,
-            next_key: AtomicU64::new(millis),
+            next_key: AtomicU64::new(start),
         })
     }
 
@@ -214,8 +216,8 @@ impl GasTanks {
         Ok(tank)
     }
 
-    /// A nonce key no other sponsored quote of this node got: the default validator, a free
-    /// part that advances on every call.
+    /// A nonce key no other sponsored quote of this process got: the default validator, a free
+    /// part that advances on every call (from a random start).
     pub fn fresh_key(&self) -> NonceKey {
         let part = self.next_key.fetch_add(1, Ordering::Relaxed);
         NonceKey::new(part, ValidationMode::Validation, Address::ZERO)
