@@ -2,8 +2,8 @@
 //! nothing; the sponsorship endpoints; unknown tanks refused.
 
 use alloy::{
-    primitives::{Address, U256},
-    providers::Provider,
+    primitives::{Address, B256, U256},
+    providers::{Provider, ext::AnvilApi},
 };
 use axum::http::StatusCode;
 use mee_devnet::Devnet;
@@ -65,11 +65,17 @@ async fn eth_balance(node: &TestNode, chain_id: u64, who: Address) -> U256 {
         .expect("balance")
 }
 
-/// Runs a sponsored two-chain transfer for a fresh account and checks that `tank` paid the fee
-/// and the refunds, and the account only its transfers.
-async fn sponsored_transfers(node: &TestNode, tank: Address, nonce: U256, sign_first: bool) {
+/// Runs a sponsored two-chain transfer for a fresh account (number `index`), naming `requested`
+/// as the gas tank, and checks that `tank` paid the fee and the refunds, and the account only
+/// its transfers.
+async fn sponsored_transfers(
+    node: &TestNode,
+    index: u64,
+    (requested, tank): (Address, Address),
+    nonce: U256,
+    sign_first: bool,
+) {
     let keys = node.devnet.test_keys();
-    let index = u64::from(sign_first);
     let account = Account::new(node, keys[2].signer(), 40 + index).await;
     let recipient = Address::repeat_byte(0x55);
     let amount = U256::from(2_000_000u64);
@@ -91,7 +97,7 @@ async fn sponsored_transfers(node: &TestNode, tank: Address, nonce: U256, sign_f
             .await,
     ];
     let quote = node
-        .quote(&quote_request(ops, sponsored_payment(tank, nonce)))
+        .quote(&quote_request(ops, sponsored_payment(requested, nonce)))
         .await;
     assert!(quote.payment_info.sponsored);
     assert_eq!(quote.user_ops.len(), 3);
@@ -188,11 +194,64 @@ async fn sponsored_supertransactions_on_two_chains_are_paid_by_the_gas_tanks() {
         again["nonce"], body["nonce"],
         "every caller gets its own key"
     );
-    sponsored_transfers(&node, tanks.self_hosted, nonce, true).await;
+    sponsored_transfers(
+        &node,
+        40,
+        (tanks.self_hosted, tanks.self_hosted),
+        nonce,
+        true,
+    )
+    .await;
 
     // The SDK's trusted default tank: nonce 0, no sign call.
-    sponsored_transfers(&node, DEFAULT_GAS_TANK, U256::ZERO, false).await;
+    sponsored_transfers(
+        &node,
+        41,
+        (DEFAULT_GAS_TANK, DEFAULT_GAS_TANK),
+        U256::ZERO,
+        false,
+    )
+    .await;
 
+    running.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_hosted_tank_can_serve_the_sdk_default_tank() {
+    // As on a real network, where the SDK's default tank is not ours.
+    let node = TestNode::start_with(120, |devnet, config| {
+        let tanks = devnet.gas_tanks();
+        config.gas_tanks.push(GasTankConfig {
+            chain_id: BASE,
+            address: tanks.self_hosted,
+            token: tanks.token,
+            owner_key: Some(mee_devnet::gas_tank_key().private_key),
+            refund_address: None,
+            serves_sdk_default: true,
+        });
+    })
+    .await;
+    let running = node
+        .node
+        .clone()
+        .spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("node serves");
+    let tanks = node.devnet.gas_tanks();
+    let default_usdc = node.usdc_balance(BASE, DEFAULT_GAS_TANK).await;
+    sponsored_transfers(
+        &node,
+        42,
+        (DEFAULT_GAS_TANK, tanks.self_hosted),
+        U256::ZERO,
+        false,
+    )
+    .await;
+    assert_eq!(
+        node.usdc_balance(BASE, DEFAULT_GAS_TANK).await,
+        default_usdc,
+        "the account at the default address was not used"
+    );
     running.stop().await.expect("clean shutdown");
 }
 
@@ -317,6 +376,36 @@ async fn unknown_tanks_wrong_tokens_and_stale_nonces_are_refused() {
         node.usdc_balance(BASE, tanks.self_hosted).await,
         U256::from(1_000_000u64 * 1_000_000)
     );
+
+    // A tank that cannot cover the fee: its USDC balance set to one base unit (solady's ERC-20
+    // slot: keccak256(owner ‖ 8 zero bytes ‖ 0x87a211a2)).
+    let slot = alloy::primitives::keccak256(
+        [
+            tanks.self_hosted.as_slice(),
+            &[0u8; 8],
+            &[0x87, 0xa2, 0x11, 0xa2],
+        ]
+        .concat(),
+    );
+    node.provider(BASE)
+        .anvil_set_storage_at(DEVNET_USDC, slot.into(), B256::with_last_byte(1))
+        .await
+        .expect("set the balance");
+    assert_eq!(
+        node.usdc_balance(BASE, tanks.self_hosted).await,
+        U256::from(1)
+    );
+    let (status, body) = node
+        .post(
+            "/v1/quote",
+            &quote_request(
+                vec![op().await],
+                sponsored_payment(tanks.self_hosted, U256::ZERO),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["code"], "SPONSORSHIP_UNAVAILABLE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
