@@ -91,9 +91,9 @@ impl Sponsorship {
 
     /// Whether the backend is one of Biconomy's two URLs: then the SDK does not call it (the
     /// node is the sponsor).
+    /// The comparison is exact, as the SDK's.
     pub fn is_biconomy_backend(&self) -> bool {
-        let url = self.url.trim_end_matches('/');
-        url == DEFAULT_SPONSORSHIP_URL || url == STAGING_SPONSORSHIP_URL
+        self.url == DEFAULT_SPONSORSHIP_URL || self.url == STAGING_SPONSORSHIP_URL
     }
 
     /// The SDK's "trusted" sponsorship: the default tank with a Biconomy backend. Its nonce is
@@ -650,10 +650,15 @@ mod tests {
     fn only_the_default_tank_with_a_biconomy_backend_is_trusted() {
         assert!(Sponsorship::default().is_trusted());
         let staging = Sponsorship {
-            url: format!("{STAGING_SPONSORSHIP_URL}/"),
+            url: STAGING_SPONSORSHIP_URL.to_owned(),
             ..Sponsorship::default()
         };
         assert!(staging.is_trusted());
+        let slash = Sponsorship {
+            url: format!("{DEFAULT_SPONSORSHIP_URL}/"),
+            ..Sponsorship::default()
+        };
+        assert!(!slash.is_trusted(), "the SDK compares the URL exactly");
         let other_tank = Sponsorship {
             gas_tank: Address::repeat_byte(7),
             ..Sponsorship::default()
