@@ -252,6 +252,20 @@ function nodeConfig(info, port, workDir) {
       "",
     );
   }
+  // Sponsorship: the devnet's gas tanks on Base (the SDK's default tank address, where the devnet
+  // places our account, and the self-hosted one), owned by the devnet's gas-tank key.
+  if (info.gas_tanks && info.chains.some((chain) => Number(chain.chain_id) === 8453)) {
+    for (const address of [info.gas_tanks.sdk_default, info.gas_tanks.self_hosted]) {
+      lines.push(
+        "[[gas_tanks]]",
+        "chain_id = 8453",
+        `address = "${address}"`,
+        `token = "${info.gas_tanks.token}"`,
+        `owner_key = "${info.gas_tank_key.private_key}"`,
+        "",
+      );
+    }
+  }
   return lines.join("\n");
 }
 

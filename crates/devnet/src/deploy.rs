@@ -308,6 +308,22 @@ pub(crate) async fn deploy_chain(
     Ok(placed)
 }
 
+/// The gas tanks of the chain at `rpc_url` (see the `gas_tank` module), each funded with
+/// `usdc` USDC.
+pub(crate) async fn deploy_gas_tanks(
+    chain_id: u64,
+    rpc_url: &str,
+    usdc: U256,
+) -> Result<crate::GasTanks, DevnetError> {
+    let url = rpc_url
+        .parse()
+        .map_err(|_| DevnetError::deploy(chain_id, "rpc url", "invalid"))?;
+    let provider = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(keys::deployer_key().signer()))
+        .connect_http(url);
+    crate::gas_tank::deploy_gas_tanks(&provider, rpc_url, chain_id, usdc).await
+}
+
 async fn place<P: Provider>(
     provider: &P,
     chain_id: u64,

@@ -24,6 +24,7 @@
 
 mod anvil;
 mod deploy;
+mod gas_tank;
 mod keys;
 
 use std::{
@@ -44,6 +45,7 @@ use serde::Serialize;
 use crate::anvil::AnvilProcess;
 pub use crate::{
     deploy::{Method, Placed},
+    gas_tank::{GasTanks, gas_tank_deployment, gas_tank_key},
     keys::{TestKey, node_key, test_keys},
 };
 
@@ -215,19 +217,26 @@ impl DevnetBuilder {
                 self.paymaster_deposit,
             );
             tasks.spawn(async move {
-                (
-                    index,
-                    deploy::deploy_chain(chain_id, &rpc_url, usdc, deposit).await,
-                )
+                let placed = deploy::deploy_chain(chain_id, &rpc_url, usdc, deposit).await;
+                let tanks = match placed {
+                    Ok(_) => deploy::deploy_gas_tanks(chain_id, &rpc_url, usdc)
+                        .await
+                        .map(Some),
+                    Err(_) => Ok(None),
+                };
+                (index, placed, tanks)
             });
         }
+        let mut gas_tanks = None;
         while let Some(joined) = tasks.join_next().await {
-            let (index, placed) = joined.expect("deployment task panicked");
+            let (index, placed, tanks) = joined.expect("deployment task panicked");
             chains[index].placed = placed?;
+            gas_tanks = tanks?.or(gas_tanks);
         }
         Ok(Devnet {
             chains,
             usdc_per_key: self.usdc_per_key,
+            gas_tanks: gas_tanks.expect("every chain has gas tanks"),
         })
     }
 
@@ -257,6 +266,7 @@ impl DevnetBuilder {
 pub struct Devnet {
     chains: Vec<DevnetChain>,
     usdc_per_key: U256,
+    gas_tanks: GasTanks,
 }
 
 impl Devnet {
@@ -285,6 +295,12 @@ impl Devnet {
         deploy::node_paymaster_address()
     }
 
+    /// The gas tanks (same addresses on every chain), owned by [`gas_tank_key`], each holding
+    /// as much USDC as a test key.
+    pub const fn gas_tanks(&self) -> GasTanks {
+        self.gas_tanks
+    }
+
     /// A serialisable description: chains, RPC URLs, contract addresses and test keys.
     pub fn info(&self) -> DevnetInfo {
         DevnetInfo {
@@ -305,6 +321,8 @@ impl Devnet {
             node_key: node_key(),
             usdc_per_key: self.usdc_per_key,
             test_keys: test_keys(),
+            gas_tanks: self.gas_tanks,
+            gas_tank_key: gas_tank_key(),
         }
     }
 }
@@ -368,6 +386,10 @@ pub struct DevnetInfo {
     pub usdc_per_key: U256,
     /// The funded test keys (public anvil keys; local use only).
     pub test_keys: Vec<TestKey>,
+    /// The gas tanks that pay for sponsored supertransactions.
+    pub gas_tanks: GasTanks,
+    /// The key that owns the gas tanks (local use only).
+    pub gas_tank_key: TestKey,
 }
 
 /// The contracts of one MEE version in a [`DevnetInfo`].

@@ -19,6 +19,14 @@
 //! symbol = "USDC"
 //! decimals = 6
 //! usd_price = 1.0
+//!
+//! [[gas_tanks]]                          # sponsorship, see `crate::sponsorship`
+//! chain_id = 8453
+//! address = "0x…"                       # the tank account (ours, K1 MEE validator)
+//! token = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"  # a fee token of that chain
+//! owner_key = "0x…"                     # the tank's owner; default: node_key
+//! refund_address = "0x…"                # unused gas of sponsored userOps; default: the tank
+//! serves_sdk_default = false            # pay for quotes naming the SDK's default tank
 //! ```
 
 use std::{net::SocketAddr, path::Path, time::Duration};
@@ -62,6 +70,32 @@ pub struct Config {
     /// Gas limits, windows and the fee premium.
     #[serde(default)]
     pub limits: Limits,
+    /// The gas tanks that pay for sponsored supertransactions (none: sponsorship is refused).
+    #[serde(default)]
+    pub gas_tanks: Vec<GasTankConfig>,
+}
+
+/// A gas tank: an account of ours the operator funds with a fee token, paying the fees of
+/// sponsored supertransactions (see [`crate::sponsorship`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GasTankConfig {
+    /// The tank's chain.
+    pub chain_id: u64,
+    /// The tank account: a smart account whose MEE validator owner is `owner_key`.
+    pub address: Address,
+    /// The token it pays fees in: a fee token of its chain.
+    pub token: Address,
+    /// The tank owner's private key (hex); the node key when absent.
+    #[serde(default, skip_serializing)]
+    pub owner_key: Option<String>,
+    /// Where unused gas of the sponsored userOps is refunded; the tank when absent.
+    #[serde(default)]
+    pub refund_address: Option<Address>,
+    /// Whether this tank pays for quotes naming the SDK's default gas tank
+    /// (`0x18eA…80d5`, what `sponsorship: true` without options sends).
+    #[serde(default)]
+    pub serves_sdk_default: bool,
 }
 
 /// One chain.
@@ -217,6 +251,30 @@ impl Config {
                 }
             }
         }
+        for tank in &self.gas_tanks {
+            let chain = self.chain(tank.chain_id).ok_or_else(|| {
+                Error::Config(format!(
+                    "gas tank {}: chain {} is not configured",
+                    tank.address, tank.chain_id
+                ))
+            })?;
+            if chain.fee_token(tank.token).is_none() {
+                return Err(Error::Config(format!(
+                    "gas tank {}: token {} is not a fee token of chain {}",
+                    tank.address, tank.token, tank.chain_id
+                )));
+            }
+            if let Some(key) = &tank.owner_key
+                && key
+                    .parse::<alloy::signers::local::PrivateKeySigner>()
+                    .is_err()
+            {
+                return Err(Error::Config(format!(
+                    "gas tank {}: owner_key is not a private key",
+                    tank.address
+                )));
+            }
+        }
         if self.confirmations == 0 {
             return Err(Error::Config("confirmations must be at least 1".into()));
         }
@@ -299,5 +357,32 @@ mod tests {
         );
         let free = EXAMPLE.replace("usd_price = 1.0", "usd_price = 0.0");
         assert!(Config::from_toml(&free).is_err());
+    }
+
+    #[test]
+    fn gas_tanks_need_a_configured_chain_and_fee_token() {
+        let tank = |chain: u64, token: &str, key: &str| {
+            format!(
+                "{EXAMPLE}\n[[gas_tanks]]\nchain_id = {chain}\naddress = \"0x00000000000000000000000000000000000000aa\"\ntoken = \"{token}\"\n{key}\n"
+            )
+        };
+        let usdc = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
+        let key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+        let config =
+            Config::from_toml(&tank(8453, usdc, &format!("owner_key = \"{key}\""))).unwrap();
+        assert_eq!(config.gas_tanks.len(), 1);
+        assert!(!config.gas_tanks[0].serves_sdk_default);
+        assert!(config.gas_tanks[0].refund_address.is_none());
+        for bad in [
+            tank(1, usdc, ""),
+            tank(10, usdc, ""),
+            tank(8453, "0x00000000000000000000000000000000000000bb", ""),
+            tank(8453, usdc, "owner_key = \"nope\""),
+        ] {
+            assert!(
+                matches!(Config::from_toml(&bad), Err(Error::Config(m)) if m.contains("gas tank")),
+                "{bad}"
+            );
+        }
     }
 }

@@ -30,6 +30,17 @@ pub enum Error {
     /// A feature this node does not offer (sponsorship, Fusion quotes, …).
     #[error("{0} is not supported by this node")]
     Unsupported(String),
+    /// No gas tank of this node at that address and chain.
+    #[error("gas tank {address} on chain {chain_id} is not a gas tank of this node")]
+    UnknownGasTank {
+        /// The chain.
+        chain_id: u64,
+        /// The address asked for.
+        address: alloy::primitives::Address,
+    },
+    /// The gas tank cannot pay (its balance is short of the fee).
+    #[error("sponsorship unavailable: {0}")]
+    SponsorshipUnavailable(String),
     /// No quote with this hash was issued by this node.
     #[error("quote {0} was not issued by this node")]
     QuoteNotFound(B256),
@@ -96,7 +107,11 @@ impl Error {
     pub const fn is_user_error(&self) -> bool {
         !matches!(
             self,
-            Self::Rpc { .. } | Self::Store(_) | Self::Config(_) | Self::Corrupt(_)
+            Self::Rpc { .. }
+                | Self::Store(_)
+                | Self::Config(_)
+                | Self::Corrupt(_)
+                | Self::SponsorshipUnavailable(_)
         )
     }
 }

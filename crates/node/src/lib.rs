@@ -13,6 +13,7 @@
 //! - [`service`]: quotes, exec and the explorer ([`NodeService`]).
 //! - [`server`]: the axum router ([`router`]).
 //! - [`executor`]: one task per chain that bundles and tracks userOps.
+//! - [`sponsorship`]: gas tanks paying for sponsored supertransactions.
 //! - [`chain`], [`oracle`], [`store`]: the seams to chains, prices and storage.
 //! - [`Node`]: starting, serving and stopping.
 //!
@@ -34,6 +35,7 @@ mod node;
 pub mod oracle;
 pub mod server;
 pub mod service;
+pub mod sponsorship;
 pub mod store;
 
 pub use chain::{ChainClient, RpcChainClient};

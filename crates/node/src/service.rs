@@ -32,6 +32,7 @@ use crate::{
     config::{Config, FeeTokenConfig},
     error::{Error, Result},
     oracle::{PriceOracle, UsdPrice, fee_in_token, format_units},
+    sponsorship::{self, GasTanks},
     store::{OpRecord, Store, StoredQuote},
 };
 
@@ -75,6 +76,7 @@ pub struct NodeService {
     chains: HashMap<u64, Arc<dyn ChainClient>>,
     oracle: Arc<dyn PriceOracle>,
     store: Arc<dyn Store>,
+    gas_tanks: GasTanks,
 }
 
 /// A userOp being quoted.
@@ -96,7 +98,10 @@ impl NodeService {
         store: Arc<dyn Store>,
     ) -> Self {
         let fee_receiver = config.fee_receiver.unwrap_or_else(|| signer.address());
+        let gas_tanks = GasTanks::from_config(&config, &signer)
+            .expect("gas tank keys are checked by Config::validate");
         Self {
+            gas_tanks,
             config,
             fee_receiver,
             signer,
@@ -131,7 +136,12 @@ impl NodeService {
         self.chains.values()
     }
 
-    fn chain(&self, chain_id: u64) -> Result<&Arc<dyn ChainClient>> {
+    /// The gas tanks paying for sponsored quotes.
+    pub const fn gas_tanks(&self) -> &GasTanks {
+        &self.gas_tanks
+    }
+
+    pub(crate) fn chain(&self, chain_id: u64) -> Result<&Arc<dyn ChainClient>> {
         self.chains
             .get(&chain_id)
             .ok_or(Error::UnsupportedChain(chain_id))
@@ -189,9 +199,11 @@ impl NodeService {
             )));
         }
         let payment = &request.payment_info;
-        if payment.sponsored {
-            return Err(Error::Unsupported("sponsorship".into()));
-        }
+        let tank = if payment.sponsored {
+            Some(self.gas_tanks.for_payment(payment)?)
+        } else {
+            None
+        };
         if request.user_ops.is_empty() {
             return Err(Error::invalid_at(
                 "userOps",
@@ -277,6 +289,21 @@ impl NodeService {
             .map(|op| op.upper_bound_timestamp)
             .max()
             .unwrap_or(now + 180);
+        // Sponsored: the gas tank pays, on a nonce of its own and without initCode.
+        let (payer, payer_nonce, payer_init_code) = match tank {
+            Some(tank) => {
+                let chain = self.chain(tank.chain_id)?;
+                let nonce = sponsorship::payment_nonce(
+                    &self.gas_tanks,
+                    chain.as_ref(),
+                    tank,
+                    payment.nonce,
+                )
+                .await?;
+                (tank.address, nonce, None)
+            }
+            None => (payment.sender, payment.nonce, payment.init_code.as_ref()),
+        };
         let mut drafts = Vec::with_capacity(request.user_ops.len() + 1);
         let payment_call = |amount: U256| {
             encode_execute_single(&Call::new(
@@ -290,9 +317,9 @@ impl NodeService {
         };
         drafts.push(Draft {
             op: self.user_op(
-                payment.sender,
-                payment.nonce,
-                payment.init_code.as_ref(),
+                payer,
+                payer_nonce,
+                payer_init_code,
                 payment_call(U256::ZERO),
                 payment.call_gas_limit,
                 Some(payment.verification_gas_limit),
@@ -319,6 +346,9 @@ impl NodeService {
                 upper: op.upper_bound_timestamp,
                 short_encoding: op.short_encoding,
             });
+        }
+        if let Some(tank) = tank {
+            sponsorship::sponsor_user_ops(tank, drafts.iter_mut().map(|d| &mut d.op));
         }
         self.check_deployments(&drafts).await?;
 
@@ -348,6 +378,9 @@ impl NodeService {
             limits.fee_premium_percent,
         );
         drafts[0].op.call_data = payment_call(fee);
+        if let Some(tank) = tank {
+            sponsorship::check_balance(self.chain(tank.chain_id)?.as_ref(), tank, fee).await?;
+        }
 
         // Hashes, leaves, the merkle root and the node's commitment.
         let mee_ops: Vec<MeeUserOp> = drafts
@@ -397,6 +430,8 @@ impl NodeService {
         }
 
         let mut payment_info = request.payment_info.clone();
+        payment_info.sender = payer;
+        payment_info.nonce = payer_nonce;
         payment_info.token_amount = Some(format_units(fee, fee_token.decimals));
         payment_info.token_wei_amount = Some(fee);
         payment_info.token_value = Some(usd_value(fee, &fee_token, token_price));
@@ -632,7 +667,11 @@ impl NodeService {
         for (i, (mut op, ours)) in ops.into_iter().zip(&quote.user_ops).enumerate() {
             let proof = tree.proof(i).expect("index within the tree");
             let validator = NonceKey::split(op.nonce).0.validator;
-            op.signature = if validator == SMART_SESSIONS {
+            op.signature = if i == 0 && quote.payment_info.sponsored {
+                // The gas tank's payment userOp: signed by the tank's owner.
+                let tank = self.gas_tanks.tank(ours.chain_id, op.sender)?;
+                sponsorship::payment_signature(tank, quote)?
+            } else if validator == SMART_SESSIONS {
                 let details = request.user_ops[i]
                     .session_details
                     .as_ref()

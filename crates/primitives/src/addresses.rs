@@ -20,6 +20,10 @@ pub const ENTRY_POINT_V07_SALT: [u8; 32] =
 /// of the reference flow on chain 8453 is where clients expect it).
 pub const DEVNET_USDC: Address = address!("0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913");
 
+/// The gas tank `@biconomy/abstractjs` names for `sponsorship: true` without options (on Base,
+/// paying USDC). On the devnet our own account is placed at this address.
+pub const DEFAULT_GAS_TANK: Address = address!("0x18eAc826f3dD77d065E75E285d3456B751AC80d5");
+
 /// The contracts of one MEE version: the account implementation, its factory and bootstrap, and
 /// the MEE validator (the account's immutable default validator and the session validator).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -205,11 +205,33 @@ impl MeeClient {
     }
 
     /// Builds the `POST quote` body for `params` (see [`QuoteParams::build_request`]) and
-    /// checks the chains against the node's `info`, as the SDK does.
+    /// checks the chains against the node's `info`, as the SDK does. An untrusted sponsorship
+    /// (not the default tank with a Biconomy backend) takes the tank's nonce from
+    /// `GET {url}/sponsorship/nonce/{chainId}/{gasTank}`.
     pub async fn quote_request(&self, params: &QuoteParams) -> Result<QuoteRequest> {
-        let request = params
+        let mut request = params
             .build_request(&self.account, self.clock.as_ref())
             .await?;
+        if let Some(Fee::Sponsored(sponsorship)) = params.fee()
+            && !sponsorship.is_trusted()
+        {
+            let answer: SponsorshipNonce = self
+                .request_at(
+                    sponsorship.url.trim_end_matches('/'),
+                    None,
+                    Method::GET,
+                    &format!(
+                        "sponsorship/nonce/{}/{}",
+                        sponsorship.chain_id, sponsorship.gas_tank
+                    ),
+                    None::<&()>,
+                )
+                .await?;
+            request.payment_info.nonce = answer.nonce.parse().map_err(|_| Error::Node {
+                status: 200,
+                message: format!("sponsorship/nonce answered {:?}, not a nonce", answer.nonce),
+            })?;
+        }
         if let Some(info) = &self.info {
             let supported: Vec<u64> = info.supported_chains.iter().map(|c| c.chain_id).collect();
             let missing: Vec<u64> = request
@@ -233,10 +255,27 @@ impl MeeClient {
         Ok(request)
     }
 
-    /// `POST quote`.
+    /// `POST quote`. A sponsorship whose backend is not Biconomy's then has the quote signed by
+    /// the sponsor (`POST {url}/sponsorship/sign/{chainId}/{gasTank}`), whose answer is the quote.
     pub async fn quote(&self, params: &QuoteParams) -> Result<QuoteResponse> {
         let request = self.quote_request(params).await?;
-        self.request(Method::POST, "quote", Some(&request)).await
+        let quote: QuoteResponse = self.request(Method::POST, "quote", Some(&request)).await?;
+        match params.fee() {
+            Some(Fee::Sponsored(sponsorship)) if !sponsorship.is_biconomy_backend() => {
+                self.request_at(
+                    sponsorship.url.trim_end_matches('/'),
+                    None,
+                    Method::POST,
+                    &format!(
+                        "sponsorship/sign/{}/{}",
+                        sponsorship.chain_id, sponsorship.gas_tank
+                    ),
+                    Some(&quote),
+                )
+                .await
+            }
+            _ => Ok(quote),
+        }
     }
 
     /// Signs `quote` with `signer` (simple mode, MEE < 2.2.1: `personal_sign` of the 32-byte
@@ -453,11 +492,24 @@ impl MeeClient {
         path: &str,
         body: Option<&impl Serialize>,
     ) -> Result<T> {
+        self.request_at(&self.url, self.api_key.as_deref(), method, path, body)
+            .await
+    }
+
+    /// A request to `base` (the node, or a sponsorship backend, which gets no API key).
+    async fn request_at<T: DeserializeOwned>(
+        &self,
+        base: &str,
+        api_key: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T> {
         let mut request = self
             .http
-            .request(method, format!("{}/{path}", self.url))
+            .request(method, format!("{base}/{path}"))
             .header("Content-Type", "application/json");
-        if let Some(key) = &self.api_key {
+        if let Some(key) = api_key {
             request = request.header("x-api-key", key);
         }
         if let Some(body) = body {
@@ -639,6 +691,12 @@ pub fn rewrite_session_details_on(
         }
     }
     Ok(())
+}
+
+/// The answer of `GET sponsorship/nonce`.
+#[derive(Debug, serde::Deserialize)]
+struct SponsorshipNonce {
+    nonce: String,
 }
 
 /// Signs `quote` for `account`'s chains with `signer`: `0x177eee00 ‖ personal_sign(hash)`, and

@@ -44,6 +44,8 @@ pub const DEFAULT_GAS_TANK: Address = address!("0x18eAc826f3dD77d065E75E285d3456
 pub const DEFAULT_GAS_TANK_CHAIN: u64 = 8453;
 /// The SDK's default sponsorship URL (sent as `paymentInfo.sponsorshipUrl`).
 pub const DEFAULT_SPONSORSHIP_URL: &str = "https://network.biconomy.io/v1";
+/// The staging twin of [`DEFAULT_SPONSORSHIP_URL`] (also a Biconomy backend).
+pub const STAGING_SPONSORSHIP_URL: &str = "https://staging-network.biconomy.io/v1";
 
 /// A sponsor's gas tank: who pays the fee of a sponsored quote.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +69,37 @@ impl Default for Sponsorship {
             chain_id: DEFAULT_GAS_TANK_CHAIN,
             url: DEFAULT_SPONSORSHIP_URL.to_owned(),
         }
+    }
+}
+
+impl Sponsorship {
+    /// A self-hosted gas tank whose sponsorship backend (the `sponsorship/nonce` and
+    /// `sponsorship/sign` endpoints) is at `url`, e.g. an MEE node of ours that owns the tank.
+    pub fn self_hosted(
+        gas_tank: Address,
+        token: Address,
+        chain_id: u64,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            gas_tank,
+            token,
+            chain_id,
+            url: url.into(),
+        }
+    }
+
+    /// Whether the backend is one of Biconomy's two URLs: then the SDK does not call it (the
+    /// node is the sponsor).
+    /// The comparison is exact, as the SDK's.
+    pub fn is_biconomy_backend(&self) -> bool {
+        self.url == DEFAULT_SPONSORSHIP_URL || self.url == STAGING_SPONSORSHIP_URL
+    }
+
+    /// The SDK's "trusted" sponsorship: the default tank with a Biconomy backend. Its nonce is
+    /// left to the node (`0`); any other tank's comes from `{url}/sponsorship/nonce`.
+    pub fn is_trusted(&self) -> bool {
+        self.gas_tank == DEFAULT_GAS_TANK && self.is_biconomy_backend()
     }
 }
 
@@ -612,6 +645,28 @@ pub fn mee_version_entry(version: MeeVersionAddresses, chain_id: u64) -> MeeVers
 mod tests {
     use super::*;
     use crate::clock::SteppingClock;
+
+    #[test]
+    fn only_the_default_tank_with_a_biconomy_backend_is_trusted() {
+        assert!(Sponsorship::default().is_trusted());
+        let staging = Sponsorship {
+            url: STAGING_SPONSORSHIP_URL.to_owned(),
+            ..Sponsorship::default()
+        };
+        assert!(staging.is_trusted());
+        let slash = Sponsorship {
+            url: format!("{DEFAULT_SPONSORSHIP_URL}/"),
+            ..Sponsorship::default()
+        };
+        assert!(!slash.is_trusted(), "the SDK compares the URL exactly");
+        let other_tank = Sponsorship {
+            gas_tank: Address::repeat_byte(7),
+            ..Sponsorship::default()
+        };
+        assert!(!other_tank.is_trusted() && other_tank.is_biconomy_backend());
+        let own = Sponsorship::self_hosted(DEFAULT_GAS_TANK, DEVNET_USDC, 8453, "http://node/v1");
+        assert!(!own.is_trusted() && !own.is_biconomy_backend());
+    }
 
     #[test]
     fn keys_are_taken_in_rounds_per_chain() {

@@ -1,6 +1,7 @@
 // Flow "sponsored": the session signer's supertransactions paid by the sponsor (sponsorship: true),
-// for a permission enabled on-chain beforehand (USE) and for an off-chain grant (ENABLE_AND_USE,
-// the docs' sponsored example). The account's USDC must stay untouched.
+// for a permission enabled on-chain beforehand (USE, by the SDK's default tank and by a self-hosted
+// tank with the node as sponsorship backend) and for an off-chain grant (ENABLE_AND_USE, the docs'
+// sponsored example). The account's USDC must stay untouched.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -17,7 +18,9 @@ import {
   COUNTER,
   INCREMENT_SELECTOR,
   NODE_URL,
+  USDC,
   chainConfigurations,
+  devnet,
   counterOf,
   ensureCounter,
   incrementCall,
@@ -90,6 +93,26 @@ test("usePermission USE sponsored: counter on Base and Optimism, no fee taken fr
 
   assert.deepEqual(await counters(), countersBefore.map((n) => n + 1n));
   assert.deepEqual(await balances(), balancesBefore, "the sponsor paid");
+});
+
+test("usePermission USE sponsored by a self-hosted gas tank: sponsorshipOptions with the node as sponsorship backend (nonce and sign endpoints)", async () => {
+  const dapp = await sessionSignerClient({ sessionSigner, accountAddress: sca, chains });
+  const tank = devnet.gas_tanks.self_hosted;
+  const [countersBefore, balancesBefore] = [await counters(), await balances()];
+  const tankBefore = await usdcBalance(base.id, tank);
+
+  const payload = await dapp.usePermission({
+    sponsorship: true,
+    sponsorshipOptions: { url: NODE_URL, gasTank: { address: tank, token: USDC, chainId: base.id } },
+    sessionDetails,
+    mode: "USE",
+    instructions: chains.map((chain) => ({ chainId: chain.id, calls: [incrementCall] })),
+  });
+  await waitSuccess(meeClient, payload.hash);
+
+  assert.deepEqual(await counters(), countersBefore.map((n) => n + 1n));
+  assert.deepEqual(await balances(), balancesBefore, "the sponsor paid");
+  assert.ok((await usdcBalance(base.id, tank)) < tankBefore, "the self-hosted tank paid the fee");
 });
 
 test("grantPermissionTypedDataSign, then sponsored usePermission ENABLE_AND_USE on Base and Optimism (the docs' sponsored example)", async () => {

@@ -61,10 +61,11 @@ async fn four_chains_with_entry_point_and_usdc() {
                 key.address
             );
         }
+        // The test keys' USDC and the two gas tanks'.
         let supply = usdc.totalSupply().call().await.unwrap();
         assert_eq!(
             supply,
-            U256::from(keys.len() as u64 * 1_000_000 * 1_000_000)
+            U256::from((keys.len() as u64 + 2) * 1_000_000 * 1_000_000)
         );
     }
 }
@@ -151,4 +152,52 @@ async fn info_serialises_chains_addresses_and_keys() {
         json["chains"][0]["contracts"][1]["method"],
         "deploy_and_copy"
     );
+}
+
+#[tokio::test]
+async fn gas_tanks_are_accounts_of_the_gas_tank_key_holding_usdc() {
+    use mee_contracts::{account::SmartAccount, validators::K1MeeValidator};
+    use mee_primitives::addresses::{DEFAULT_GAS_TANK, MEE_2_0_0};
+
+    let devnet = Devnet::builder()
+        .chain_ids([8453, 10])
+        .spawn()
+        .await
+        .expect("devnet starts");
+    let tanks = devnet.gas_tanks();
+    assert_eq!(tanks.sdk_default, DEFAULT_GAS_TANK);
+    assert_ne!(tanks.self_hosted, DEFAULT_GAS_TANK);
+    assert_eq!(tanks.owner, mee_devnet::gas_tank_key().address);
+    for chain in devnet.chains() {
+        let provider = chain.provider();
+        let validator = K1MeeValidator::new(MEE_2_0_0.mee_validator, &provider);
+        for tank in [tanks.self_hosted, tanks.sdk_default] {
+            let account = SmartAccount::new(tank, &provider);
+            assert_eq!(
+                account.accountId().call().await.unwrap(),
+                "biconomy.nexus.1.2.0"
+            );
+            assert!(account.isInitialized().call().await.unwrap());
+            assert_eq!(
+                validator.getOwner(tank).call().await.unwrap(),
+                tanks.owner,
+                "owner of {tank} on chain {}",
+                chain.chain_id()
+            );
+            let usdc = TestUSDC::new(DEVNET_USDC, &provider);
+            assert_eq!(
+                usdc.balanceOf(tank).call().await.unwrap(),
+                U256::from(1_000_000u64 * 1_000_000)
+            );
+        }
+    }
+    let json = serde_json::to_value(devnet.info()).unwrap();
+    assert_eq!(
+        json["gas_tanks"]["sdk_default"]
+            .as_str()
+            .unwrap()
+            .to_lowercase(),
+        format!("{DEFAULT_GAS_TANK:#x}")
+    );
+    assert!(json["gas_tank_key"]["private_key"].is_string());
 }

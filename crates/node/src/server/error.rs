@@ -45,6 +45,10 @@ pub(crate) const fn status_and_code(error: &Error) -> (StatusCode, &'static str)
         Error::UnsupportedChain(_) => (StatusCode::BAD_REQUEST, "UNSUPPORTED_CHAIN"),
         Error::UnsupportedFeeToken { .. } => (StatusCode::BAD_REQUEST, "UNSUPPORTED_FEE_TOKEN"),
         Error::Unsupported(_) => (StatusCode::BAD_REQUEST, "UNSUPPORTED"),
+        Error::UnknownGasTank { .. } => (StatusCode::BAD_REQUEST, "UNKNOWN_GAS_TANK"),
+        Error::SponsorshipUnavailable(_) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "SPONSORSHIP_UNAVAILABLE")
+        }
         Error::QuoteNotFound(_) => (StatusCode::NOT_FOUND, "QUOTE_NOT_FOUND"),
         Error::QuoteMismatch(_) => (StatusCode::BAD_REQUEST, "QUOTE_MISMATCH"),
         Error::QuoteExpired(_) => (StatusCode::BAD_REQUEST, "QUOTE_EXPIRED"),
@@ -127,6 +131,11 @@ mod tests {
             Error::InvalidSignature("x".into()),
             Error::rpc(1, "down"),
             Error::Corrupt("x".into()),
+            Error::UnknownGasTank {
+                chain_id: 1,
+                address: alloy::primitives::Address::ZERO,
+            },
+            Error::SponsorshipUnavailable("x".into()),
         ];
         for error in cases {
             let (status, _) = status_and_code(&error);

@@ -2,6 +2,7 @@
 //! socket.
 
 mod error;
+mod sponsorship;
 
 use std::{sync::Arc, time::Duration};
 
@@ -28,7 +29,8 @@ struct AppState {
 }
 
 /// The API router: `GET /v1/info`, `POST /v1/quote`, `POST /v1/quote-permit`, `POST /v1/exec`,
-/// `GET /v1/explorer/{hash}` and `GET /health`. Repeated slashes in paths are collapsed
+/// `GET /v1/explorer/{hash}`, `GET /v1/sponsorship/nonce/{chainId}/{gasTank}`,
+/// `POST /v1/sponsorship/sign/{chainId}/{gasTank}` and `GET /health`. Repeated slashes in paths are collapsed
 /// (`/v1//quote-permit` is `/v1/quote-permit`); every answer, errors included, is JSON.
 pub fn router(node: Arc<NodeService>) -> Router {
     let limits = node.config().limits.clone();
@@ -38,6 +40,14 @@ pub fn router(node: Arc<NodeService>) -> Router {
         .route("/v1/quote-permit", post(quote))
         .route("/v1/exec", post(exec))
         .route("/v1/explorer/{hash}", get(explorer))
+        .route(
+            "/v1/sponsorship/nonce/{chain_id}/{gas_tank}",
+            get(sponsorship::nonce),
+        )
+        .route(
+            "/v1/sponsorship/sign/{chain_id}/{gas_tank}",
+            post(sponsorship::sign),
+        )
         .route("/health", get(health))
         .route("/v1/health", get(health))
         .fallback(not_found)

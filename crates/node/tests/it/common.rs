@@ -130,18 +130,25 @@ impl TestNode {
     }
 
     pub(crate) async fn start_with_expiry(quote_expiry_secs: u64) -> Self {
+        Self::start_with(quote_expiry_secs, |_, _| {}).await
+    }
+
+    /// A node whose configuration `configure` adjusts.
+    pub(crate) async fn start_with(
+        quote_expiry_secs: u64,
+        configure: impl FnOnce(&Devnet, &mut Config),
+    ) -> Self {
         let devnet = Devnet::builder()
             .chain_ids([BASE, OPTIMISM])
             .spawn()
             .await
             .expect("devnet starts");
         let db = TempDb::new();
-        let node = Node::connect(
-            config(&devnet, &db.url(), quote_expiry_secs),
-            mee_devnet::node_key().signer(),
-        )
-        .await
-        .expect("node connects");
+        let mut config = config(&devnet, &db.url(), quote_expiry_secs);
+        configure(&devnet, &mut config);
+        let node = Node::connect(config, mee_devnet::node_key().signer())
+            .await
+            .expect("node connects");
         let router = node.router();
         Self {
             devnet,

@@ -207,7 +207,8 @@ async fn malformed_requests_get_json_client_errors() {
                 v.to_string()
             },
             StatusCode::BAD_REQUEST,
-            "UNSUPPORTED",
+            // This node has no gas tanks: the account named as payer is none of them.
+            "UNKNOWN_GAS_TANK",
         ),
     ];
     for (name, body, expected, code) in cases {

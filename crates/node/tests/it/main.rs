@@ -4,3 +4,5 @@ mod common;
 mod errors;
 mod flow;
 mod resume;
+mod sponsored;
+mod sponsored_sessions;
