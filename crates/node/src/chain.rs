@@ -38,6 +38,28 @@ pub enum SimulationFailure {
     Reverted(String),
 }
 
+/// One call of a simulated sequence ([`ChainClient::simulate_calls`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimCall {
+    /// The caller (not checked: simulations run without signatures or balances).
+    pub from: Address,
+    /// The callee.
+    pub to: Address,
+    /// The calldata.
+    pub data: Bytes,
+}
+
+/// The result of one simulated call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimOutcome {
+    /// Whether the call succeeded.
+    pub success: bool,
+    /// The gas the transaction used (intrinsic gas included, refunds deducted).
+    pub gas_used: u64,
+    /// The return data, or the revert data.
+    pub output: Bytes,
+}
+
 /// What happened to one userOp of a mined bundle.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserOpOutcome {
@@ -82,6 +104,13 @@ pub trait ChainClient: Send + Sync + std::fmt::Debug {
         beneficiary: Address,
         gas: u64,
     ) -> Result<Option<SimulationFailure>>;
+    /// Runs `calls` one after the other on top of the latest block, each seeing the state the
+    /// previous ones left, with the code of the given accounts replaced first. Nothing is sent.
+    async fn simulate_calls(
+        &self,
+        calls: &[SimCall],
+        code_overrides: &[(Address, Bytes)],
+    ) -> Result<Vec<SimOutcome>>;
     /// Sends `handleOps(ops, beneficiary)` from the node's key; returns the transaction hash.
     async fn submit_handle_ops(
         &self,
@@ -301,6 +330,72 @@ impl ChainClient for RpcChainClient {
                 None => Err(self.err(err)),
             },
         }
+    }
+
+    async fn simulate_calls(
+        &self,
+        calls: &[SimCall],
+        code_overrides: &[(Address, Bytes)],
+    ) -> Result<Vec<SimOutcome>> {
+        use alloy::rpc::types::{
+            simulate::{SimBlock, SimulatePayload},
+            state::{AccountOverride, StateOverridesBuilder},
+        };
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let overrides = code_overrides
+            .iter()
+            .fold(StateOverridesBuilder::default(), |b, (address, code)| {
+                b.append(*address, AccountOverride::default().with_code(code.clone()))
+            })
+            .build();
+        let payload = SimulatePayload {
+            block_state_calls: vec![SimBlock {
+                block_overrides: None,
+                state_overrides: (!code_overrides.is_empty()).then_some(overrides),
+                calls: calls
+                    .iter()
+                    .map(|call| {
+                        TransactionRequest::default()
+                            .with_from(call.from)
+                            .with_to(call.to)
+                            .with_input(call.data.clone())
+                    })
+                    .collect(),
+            }],
+            trace_transfers: false,
+            validation: false,
+            return_full_transactions: false,
+        };
+        let blocks = self
+            .provider
+            .simulate(&payload)
+            .await
+            .map_err(|e| self.err(e))?;
+        let results = blocks
+            .into_iter()
+            .next()
+            .map(|block| block.calls)
+            .unwrap_or_default();
+        if results.len() != calls.len() {
+            return Err(self.err(format!(
+                "eth_simulateV1 answered {} results for {} calls",
+                results.len(),
+                calls.len()
+            )));
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| SimOutcome {
+                success: r.status,
+                gas_used: r.gas_used,
+                output: match (r.status, r.error.and_then(|e| e.data)) {
+                    (false, Some(data)) => data,
+                    _ => r.return_data,
+                },
+            })
+            .collect())
     }
 
     async fn submit_handle_ops(

@@ -129,6 +129,8 @@ pub struct Limits {
     pub fee_premium_percent: u32,
     /// Request bodies larger than this are refused, in bytes.
     pub max_body_bytes: usize,
+    /// Percentage added to the simulated gas of a userOp when its limit must be raised.
+    pub gas_buffer_percent: u32,
     /// Requests that take longer than this are cut off, in seconds.
     pub request_timeout_secs: u64,
 }
@@ -148,6 +150,7 @@ impl Default for Limits {
             max_start_delay_secs: 24 * 3600,
             fee_premium_percent: 10,
             max_body_bytes: 1 << 20,
+            gas_buffer_percent: 30,
             request_timeout_secs: 30,
         }
     }

@@ -30,6 +30,22 @@ pub enum Error {
     /// A feature this node does not offer (sponsorship, Fusion quotes, …).
     #[error("{0} is not supported by this node")]
     Unsupported(String),
+    /// The account cannot pay the quoted fee.
+    #[error(
+        "insufficient fee balance: account {account} holds {balance} of token {token} on chain {chain_id}, the fee is {fee}"
+    )]
+    InsufficientFeeBalance {
+        /// The fee chain.
+        chain_id: u64,
+        /// The fee token.
+        token: alloy::primitives::Address,
+        /// The paying account.
+        account: alloy::primitives::Address,
+        /// Its balance (after the deployment the quote does, if any).
+        balance: alloy::primitives::U256,
+        /// The fee.
+        fee: alloy::primitives::U256,
+    },
     /// No quote with this hash was issued by this node.
     #[error("quote {0} was not issued by this node")]
     QuoteNotFound(B256),

@@ -13,6 +13,7 @@
 //! - [`service`]: quotes, exec and the explorer ([`NodeService`]).
 //! - [`server`]: the axum router ([`router`]).
 //! - [`executor`]: one task per chain that bundles and tracks userOps.
+//! - [`gas`]: gas limits from simulation at quote time.
 //! - [`chain`], [`oracle`], [`store`]: the seams to chains, prices and storage.
 //! - [`Node`]: starting, serving and stopping.
 //!
@@ -30,6 +31,7 @@ pub mod chain;
 pub mod config;
 mod error;
 pub mod executor;
+pub mod gas;
 mod node;
 pub mod oracle;
 pub mod server;

@@ -31,6 +31,7 @@ use crate::{
     chain::{ChainClient, GasFees},
     config::{Config, FeeTokenConfig},
     error::{Error, Result},
+    gas,
     oracle::{PriceOracle, UsdPrice, fee_in_token, format_units},
     store::{OpRecord, Store, StoredQuote},
 };
@@ -84,6 +85,8 @@ struct Draft {
     lower: u64,
     upper: u64,
     short_encoding: bool,
+    /// The implementation an EIP-7702 authorization delegates the sender to.
+    delegate: Option<Address>,
 }
 
 impl NodeService {
@@ -302,6 +305,7 @@ impl NodeService {
             lower: payment_lower,
             upper: payment_upper,
             short_encoding: payment_short,
+            delegate: None,
         });
         for (i, op) in request.user_ops.iter().enumerate() {
             drafts.push(Draft {
@@ -318,9 +322,11 @@ impl NodeService {
                 lower: op.lower_bound_timestamp,
                 upper: op.upper_bound_timestamp,
                 short_encoding: op.short_encoding,
+                delegate: None,
             });
         }
         self.check_deployments(&drafts).await?;
+        self.fill_gas(&mut drafts).await?;
 
         // Gas prices per chain, then the fee.
         let mut fees: HashMap<u64, GasFees> = HashMap::new();
@@ -348,6 +354,17 @@ impl NodeService {
             limits.fee_premium_percent,
         );
         drafts[0].op.call_data = payment_call(fee);
+        if !payment.sponsored && request.trigger.is_none() {
+            let chain = self.chain(payment.chain_id)?;
+            gas::check_fee_payment(
+                chain.as_ref(),
+                &drafts[0].op,
+                drafts[0].delegate,
+                payment.token,
+                fee,
+            )
+            .await?;
+        }
 
         // Hashes, leaves, the merkle root and the node's commitment.
         let mee_ops: Vec<MeeUserOp> = drafts
@@ -417,6 +434,27 @@ impl NodeService {
             })
             .await?;
         Ok(quote)
+    }
+
+    /// Raises the userOps' gas limits to what a simulation of their execution needs.
+    async fn fill_gas(&self, drafts: &mut [Draft]) -> Result<()> {
+        let limits = &self.config.limits;
+        let policy = gas::GasPolicy {
+            buffer_percent: limits.gas_buffer_percent,
+            max_call_gas: limits.max_call_gas,
+            max_verification_gas: limits.max_verification_gas,
+            validation_gas: limits.default_verification_gas,
+        };
+        let mut targets: Vec<gas::GasTarget<'_>> = drafts
+            .iter_mut()
+            .map(|d| gas::GasTarget {
+                chain_id: d.chain_id,
+                delegate: d.delegate,
+                op: &mut d.op,
+                adjust: true,
+            })
+            .collect();
+        gas::fill(&self.chains, &mut targets, &policy).await
     }
 
     fn check_gas(
