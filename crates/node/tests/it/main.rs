@@ -5,3 +5,4 @@ mod errors;
 mod flow;
 mod gas;
 mod resume;
+mod timebounds;
