@@ -59,6 +59,13 @@ pub struct Config {
     /// How often each chain's executor looks for work, in milliseconds.
     #[serde(default = "defaults::poll_interval_ms")]
     pub poll_interval_ms: u64,
+    /// How long a sent bundle may stay unmined before it is sent again with higher fees, in
+    /// seconds.
+    #[serde(default = "defaults::fee_bump_after_secs")]
+    pub fee_bump_after_secs: u64,
+    /// How many times one bundle may be sent again with higher fees.
+    #[serde(default = "defaults::max_fee_bumps")]
+    pub max_fee_bumps: u32,
     /// Gas limits, windows and the fee premium.
     #[serde(default)]
     pub limits: Limits,
@@ -173,6 +180,12 @@ mod defaults {
     }
     pub(super) const fn poll_interval_ms() -> u64 {
         200
+    }
+    pub(super) const fn fee_bump_after_secs() -> u64 {
+        12
+    }
+    pub(super) const fn max_fee_bumps() -> u32 {
+        3
     }
 }
 

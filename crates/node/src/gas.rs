@@ -23,6 +23,7 @@ use tracing::{debug, warn};
 
 use crate::{
     chain::{ChainClient, SimCall, decode_revert_reason},
+    eip7702::delegation_code,
     error::{Error, Result},
 };
 
@@ -68,14 +69,6 @@ pub struct GasTarget<'a> {
     pub delegate: Option<Address>,
     /// Whether its limits may be changed (the payment userOp's call is sized by the node).
     pub adjust: bool,
-}
-
-/// The code of an account delegated to `implementation` by EIP-7702.
-pub fn delegation_code(implementation: Address) -> Bytes {
-    let mut code = Vec::with_capacity(23);
-    code.extend_from_slice(&[0xef, 0x01, 0x00]);
-    code.extend_from_slice(implementation.as_slice());
-    code.into()
 }
 
 impl GasPolicy {
@@ -343,12 +336,5 @@ mod tests {
         assert!(calls.iter().all(|c| c.from == ENTRY_POINT_V07));
         assert_eq!(calls[2].to, plain.sender);
         assert_eq!(calls[2].data, plain.call_data);
-    }
-
-    #[test]
-    fn delegation_designator() {
-        let code = delegation_code(Address::repeat_byte(0xab));
-        assert_eq!(code.len(), 23);
-        assert_eq!(&code[..3], &[0xef, 0x01, 0x00]);
     }
 }

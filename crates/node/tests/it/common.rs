@@ -130,18 +130,25 @@ impl TestNode {
     }
 
     pub(crate) async fn start_with_expiry(quote_expiry_secs: u64) -> Self {
+        Self::start_with_config(quote_expiry_secs, |_| {}).await
+    }
+
+    /// A node whose configuration `edit` adjusts.
+    pub(crate) async fn start_with_config(
+        quote_expiry_secs: u64,
+        edit: impl FnOnce(&mut Config),
+    ) -> Self {
         let devnet = Devnet::builder()
             .chain_ids([BASE, OPTIMISM])
             .spawn()
             .await
             .expect("devnet starts");
         let db = TempDb::new();
-        let node = Node::connect(
-            config(&devnet, &db.url(), quote_expiry_secs),
-            mee_devnet::node_key().signer(),
-        )
-        .await
-        .expect("node connects");
+        let mut node_config = config(&devnet, &db.url(), quote_expiry_secs);
+        edit(&mut node_config);
+        let node = Node::connect(node_config, mee_devnet::node_key().signer())
+            .await
+            .expect("node connects");
         let router = node.router();
         Self {
             devnet,

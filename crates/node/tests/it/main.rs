@@ -2,6 +2,7 @@
 
 mod common;
 mod errors;
+mod feebump;
 mod flow;
 mod gas;
 mod resume;
