@@ -1,6 +1,7 @@
 //! Integration tests of the node: real anvil chains, requests through the router.
 
 mod common;
+mod eip7702;
 mod errors;
 mod feebump;
 mod flow;
