@@ -56,6 +56,8 @@ async fn an_eoa_in_7702_mode_runs_a_two_chain_supertransaction() {
         .transfer_op(&node, OPTIMISM, recipient, U256::from(400u64), false)
         .await;
     on_optimism.eip7702_auth = Some(auth.clone());
+    // Too little for the transfer: the node simulates the delegated EOA and raises it.
+    on_optimism.call_gas_limit = 20_000;
     let on_base = account
         .transfer_op(&node, BASE, recipient, U256::from(300u64), false)
         .await;
