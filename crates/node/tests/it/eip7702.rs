@@ -175,3 +175,101 @@ async fn an_authorization_by_someone_else_is_refused() {
     assert_eq!(body["code"], "INVALID_REQUEST");
     assert_eq!(body["errors"][0]["path"], "userOps[0].eip7702Auth");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_sdk_in_7702_mode_signs_the_authorization_and_executes() {
+    use mee_sdk::{
+        MeeClient,
+        account::{ChainConfig, MultichainAccount},
+        client::WaitOptions,
+        eip7702,
+        instruction::Erc20Instruction,
+        payment::FeeToken,
+        primitives::addresses::DEVNET_USDC,
+        quote::QuoteParams,
+    };
+
+    let node = TestNode::start().await;
+    let running = node
+        .node
+        .clone()
+        .spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let keys = node.devnet.test_keys();
+    let eoa = PrivateKeySigner::random();
+    for chain in [BASE, OPTIMISM] {
+        node.fund_usdc(
+            chain,
+            keys[7].signer(),
+            eoa.address(),
+            U256::from(9_000_000u64),
+        )
+        .await;
+    }
+    let account = MultichainAccount::builder()
+        .signer(eoa.address())
+        .eip7702(true)
+        .chains([BASE, OPTIMISM].map(|chain| {
+            ChainConfig::new(chain)
+                .version(MEE_2_1_0)
+                .rpc_url(node.devnet.chain(chain).unwrap().rpc_url().to_string())
+        }))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(account.address_on(OPTIMISM).unwrap(), eoa.address());
+    let client = MeeClient::builder()
+        .url(running.url())
+        .account(account)
+        .connect()
+        .await
+        .unwrap();
+    // One authorization for both chains: the EOA has sent no transaction on either.
+    let auth = eip7702::sign_authorization(&eoa, 0, MEE_2_1_0.account_implementation, 0).unwrap();
+    let recipient = Address::repeat_byte(0x78);
+    let params = QuoteParams::new()
+        .instruction(
+            Erc20Instruction::transfer(OPTIMISM, DEVNET_USDC, recipient, U256::from(55u64)).build(),
+        )
+        .fee_token(FeeToken {
+            address: DEVNET_USDC,
+            chain_id: BASE,
+        })
+        .eip7702_authorization(auth.clone());
+    let request = client.quote_request(&params).await.unwrap();
+    let sent = eip7702::authorization_json(&auth);
+    assert_eq!(request.payment_info.eip7702_auth.as_ref(), Some(&sent));
+    assert_eq!(request.user_ops[0].eip7702_auth.as_ref(), Some(&sent));
+    assert!(request.user_ops[0].init_code.is_none());
+
+    let hash = client.execute(&params, &eoa).await.unwrap();
+    let receipt = client
+        .wait_for_supertransaction_receipt(
+            hash,
+            WaitOptions {
+                timeout: Some(std::time::Duration::from_secs(60)),
+                ..WaitOptions::default()
+            },
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert!(
+        receipt
+            .explorer
+            .user_ops
+            .iter()
+            .all(|op| op.execution_status == ExecutionStatus::MinedSuccess)
+    );
+    assert_eq!(
+        node.usdc_balance(OPTIMISM, recipient).await,
+        U256::from(55u64)
+    );
+
+    // Delegated now: the next request carries no authorization.
+    let next = client.quote_request(&params).await.unwrap();
+    assert!(next.payment_info.eip7702_auth.is_none());
+    assert!(next.user_ops[0].eip7702_auth.is_none());
+    running.stop().await.unwrap();
+}
