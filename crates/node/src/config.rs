@@ -6,6 +6,11 @@
 //! node_paymaster = "0x…"                # owned by node_key, funded on every chain
 //! fee_receiver = "0x…"                  # default: the node key's address
 //! database_url = "sqlite://mee-node.db" # or postgres://…
+//! fee_bump_after_secs = 12              # resend a bundle not mined after this long …
+//! max_fee_bumps = 3                     # … with 12.5 % higher fees, at most this often
+//!
+//! [limits]
+//! gas_buffer_percent = 30               # added to simulated gas when a limit is raised
 //!
 //! [[chains]]
 //! chain_id = 8453
@@ -298,6 +303,8 @@ mod tests {
         assert_eq!(config.confirmations, 1);
         assert_eq!(config.limits.fee_premium_percent, 5);
         assert_eq!(config.limits.max_call_gas, Limits::default().max_call_gas);
+        assert_eq!(config.limits.gas_buffer_percent, 30);
+        assert_eq!((config.fee_bump_after_secs, config.max_fee_bumps), (12, 3));
         assert_eq!(config.listen.port(), 3000);
         let base = config.chain(8453).unwrap();
         assert_eq!(base.fee_tokens[0].decimals, 6);
