@@ -40,6 +40,7 @@ const FLOWS = {
   "large-enable": "suite/large-enable.test.mjs",
   grant: "suite/grant.test.mjs",
   sponsored: "suite/sponsored.test.mjs",
+  eip7702: "suite/eip7702.test.mjs",
 };
 
 const API_KEY = "mee_compat_suite";

@@ -1,7 +1,8 @@
 //! Talking to a chain: the [`ChainClient`] seam and its JSON-RPC implementation over alloy.
 
 use alloy::{
-    network::{EthereumWallet, TransactionBuilder},
+    eips::eip7702::SignedAuthorization,
+    network::{EthereumWallet, TransactionBuilder, TransactionBuilder7702},
     primitives::{Address, B256, Bytes},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{Filter, TransactionRequest},
@@ -24,6 +25,50 @@ pub struct GasFees {
     pub max_priority_fee_per_gas: u128,
 }
 
+/// A `handleOps` transaction to send ([`ChainClient::send_bundle`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleTx {
+    /// The userOps.
+    pub ops: Vec<PackedUserOperation>,
+    /// Who receives the EntryPoint's gas compensation.
+    pub beneficiary: Address,
+    /// The transaction's gas limit.
+    pub gas: u64,
+    /// EIP-7702 authorizations; when present the transaction is of type 4.
+    pub authorizations: Vec<SignedAuthorization>,
+    /// The sender nonce; the next pending one when `None`. A replacement reuses the nonce.
+    pub nonce: Option<u64>,
+    /// The fees; the chain's current estimate when `None`.
+    pub fees: Option<GasFees>,
+}
+
+/// A sent `handleOps` transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SentBundle {
+    /// Its hash.
+    pub tx_hash: B256,
+    /// The sender nonce it used.
+    pub nonce: u64,
+    /// The fees it offered.
+    pub fees: GasFees,
+}
+
+impl GasFees {
+    /// The fees of a replacement transaction: at least 12.5 % above `self` on both fields (what
+    /// EIP-1559 pools require, above the 10 % of older ones) and at least `current`.
+    pub fn bumped(self, current: Self) -> Self {
+        let up = |fee: u128| fee + fee.div_ceil(8).max(1);
+        let priority = up(self.max_priority_fee_per_gas).max(current.max_priority_fee_per_gas);
+        let max = up(self.max_fee_per_gas)
+            .max(current.max_fee_per_gas)
+            .max(priority);
+        Self {
+            max_fee_per_gas: max,
+            max_priority_fee_per_gas: priority,
+        }
+    }
+}
+
 /// Why a simulated `handleOps` would revert.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SimulationFailure {
@@ -36,6 +81,28 @@ pub enum SimulationFailure {
     },
     /// Any other revert.
     Reverted(String),
+}
+
+/// One call of a simulated sequence ([`ChainClient::simulate_calls`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimCall {
+    /// The caller (not checked: simulations run without signatures or balances).
+    pub from: Address,
+    /// The callee.
+    pub to: Address,
+    /// The calldata.
+    pub data: Bytes,
+}
+
+/// The result of one simulated call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimOutcome {
+    /// Whether the call succeeded.
+    pub success: bool,
+    /// The gas the transaction used (intrinsic gas included, refunds deducted).
+    pub gas_used: u64,
+    /// The return data, or the revert data.
+    pub output: Bytes,
 }
 
 /// What happened to one userOp of a mined bundle.
@@ -75,20 +142,19 @@ pub trait ChainClient: Send + Sync + std::fmt::Debug {
     async fn code_size(&self, address: Address) -> Result<usize>;
     /// `eth_call` from the node's address: `Ok(Ok(output))`, or `Ok(Err(revert data))`.
     async fn call(&self, to: Address, data: Bytes) -> Result<Result<Bytes, Bytes>>;
-    /// Simulates `handleOps(ops, beneficiary)` from the node's address.
-    async fn simulate_handle_ops(
+    /// Simulates `bundle` (its nonce and fees aside) from the node's address.
+    async fn simulate_handle_ops(&self, bundle: &BundleTx) -> Result<Option<SimulationFailure>>;
+    /// Runs `calls` one after the other on top of the latest block, each seeing the state the
+    /// previous ones left, with the code of the given accounts replaced first. Nothing is sent.
+    async fn simulate_calls(
         &self,
-        ops: &[PackedUserOperation],
-        beneficiary: Address,
-        gas: u64,
-    ) -> Result<Option<SimulationFailure>>;
-    /// Sends `handleOps(ops, beneficiary)` from the node's key; returns the transaction hash.
-    async fn submit_handle_ops(
-        &self,
-        ops: &[PackedUserOperation],
-        beneficiary: Address,
-        gas: u64,
-    ) -> Result<B256>;
+        calls: &[SimCall],
+        code_overrides: &[(Address, Bytes)],
+    ) -> Result<Vec<SimOutcome>>;
+    /// Signs `bundle` with the node's key and sends it.
+    async fn send_bundle(&self, bundle: &BundleTx) -> Result<SentBundle>;
+    /// The code at `address`.
+    async fn code(&self, address: Address) -> Result<Bytes>;
     /// The receipt of a bundle, once mined.
     async fn bundle_receipt(&self, tx_hash: B256) -> Result<Option<BundleReceipt>>;
     /// The latest block number.
@@ -137,19 +203,23 @@ impl RpcChainClient {
         Error::rpc(self.chain_id, err)
     }
 
-    fn handle_ops_tx(
-        &self,
-        ops: &[PackedUserOperation],
-        beneficiary: Address,
-        gas: u64,
-    ) -> TransactionRequest {
-        let ops = ops.iter().map(to_contract_op).collect();
-        let data = EntryPoint::handleOpsCall { ops, beneficiary }.abi_encode();
-        TransactionRequest::default()
+    fn handle_ops_tx(&self, bundle: &BundleTx) -> TransactionRequest {
+        let ops = bundle.ops.iter().map(to_contract_op).collect();
+        let data = EntryPoint::handleOpsCall {
+            ops,
+            beneficiary: bundle.beneficiary,
+        }
+        .abi_encode();
+        let tx = TransactionRequest::default()
             .with_from(self.node)
             .with_to(ENTRY_POINT_V07)
             .with_input(data)
-            .with_gas_limit(gas)
+            .with_gas_limit(bundle.gas);
+        if bundle.authorizations.is_empty() {
+            tx
+        } else {
+            tx.with_authorization_list(bundle.authorizations.clone())
+        }
     }
 }
 
@@ -273,13 +343,8 @@ impl ChainClient for RpcChainClient {
         }
     }
 
-    async fn simulate_handle_ops(
-        &self,
-        ops: &[PackedUserOperation],
-        beneficiary: Address,
-        gas: u64,
-    ) -> Result<Option<SimulationFailure>> {
-        let tx = self.handle_ops_tx(ops, beneficiary, gas);
+    async fn simulate_handle_ops(&self, bundle: &BundleTx) -> Result<Option<SimulationFailure>> {
+        let tx = self.handle_ops_tx(bundle);
         // Simulate in the pending block: its timestamp is the one the bundle will see, while the
         // latest block's can lag behind the wall clock (a chain that mines only on demand), which
         // would refuse userOps whose window just opened.
@@ -303,19 +368,108 @@ impl ChainClient for RpcChainClient {
         }
     }
 
-    async fn submit_handle_ops(
+    async fn simulate_calls(
         &self,
-        ops: &[PackedUserOperation],
-        beneficiary: Address,
-        gas: u64,
-    ) -> Result<B256> {
-        let tx = self.handle_ops_tx(ops, beneficiary, gas);
+        calls: &[SimCall],
+        code_overrides: &[(Address, Bytes)],
+    ) -> Result<Vec<SimOutcome>> {
+        use alloy::rpc::types::{
+            simulate::{SimBlock, SimulatePayload},
+            state::{AccountOverride, StateOverridesBuilder},
+        };
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let overrides = code_overrides
+            .iter()
+            .fold(StateOverridesBuilder::default(), |b, (address, code)| {
+                b.append(*address, AccountOverride::default().with_code(code.clone()))
+            })
+            .build();
+        let payload = SimulatePayload {
+            block_state_calls: vec![SimBlock {
+                block_overrides: None,
+                state_overrides: (!code_overrides.is_empty()).then_some(overrides),
+                calls: calls
+                    .iter()
+                    .map(|call| {
+                        TransactionRequest::default()
+                            .with_from(call.from)
+                            .with_to(call.to)
+                            .with_input(call.data.clone())
+                    })
+                    .collect(),
+            }],
+            trace_transfers: false,
+            validation: false,
+            return_full_transactions: false,
+        };
+        let blocks = self
+            .provider
+            .simulate(&payload)
+            .await
+            .map_err(|e| self.err(e))?;
+        let results = blocks
+            .into_iter()
+            .next()
+            .map(|block| block.calls)
+            .unwrap_or_default();
+        if results.len() != calls.len() {
+            return Err(self.err(format!(
+                "eth_simulateV1 answered {} results for {} calls",
+                results.len(),
+                calls.len()
+            )));
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| SimOutcome {
+                success: r.status,
+                gas_used: r.gas_used,
+                output: match (r.status, r.error.and_then(|e| e.data)) {
+                    (false, Some(data)) => data,
+                    _ => r.return_data,
+                },
+            })
+            .collect())
+    }
+
+    async fn send_bundle(&self, bundle: &BundleTx) -> Result<SentBundle> {
+        let nonce = match bundle.nonce {
+            Some(nonce) => nonce,
+            None => self
+                .provider
+                .get_transaction_count(self.node)
+                .pending()
+                .await
+                .map_err(|e| self.err(e))?,
+        };
+        let fees = match bundle.fees {
+            Some(fees) => fees,
+            None => self.gas_fees().await?,
+        };
+        let tx = self
+            .handle_ops_tx(bundle)
+            .with_nonce(nonce)
+            .with_max_fee_per_gas(fees.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
         let pending = self
             .provider
             .send_transaction(tx)
             .await
             .map_err(|e| self.err(e))?;
-        Ok(*pending.tx_hash())
+        Ok(SentBundle {
+            tx_hash: *pending.tx_hash(),
+            nonce,
+            fees,
+        })
+    }
+
+    async fn code(&self, address: Address) -> Result<Bytes> {
+        self.provider
+            .get_code_at(address)
+            .await
+            .map_err(|e| self.err(e))
     }
 
     async fn bundle_receipt(&self, tx_hash: B256) -> Result<Option<BundleReceipt>> {
@@ -377,6 +531,31 @@ mod tests {
     use alloy::{primitives::U256, sol_types::SolError};
 
     use super::*;
+
+    #[test]
+    fn replacement_fees_rise_by_an_eighth_at_least() {
+        let sent = GasFees {
+            max_fee_per_gas: 1_000,
+            max_priority_fee_per_gas: 100,
+        };
+        let low = GasFees {
+            max_fee_per_gas: 1,
+            max_priority_fee_per_gas: 1,
+        };
+        let bumped = sent.bumped(low);
+        assert_eq!(bumped.max_fee_per_gas, 1_125);
+        assert_eq!(bumped.max_priority_fee_per_gas, 113);
+        let high = GasFees {
+            max_fee_per_gas: 5_000,
+            max_priority_fee_per_gas: 400,
+        };
+        assert_eq!(sent.bumped(high), high);
+        let tiny = GasFees {
+            max_fee_per_gas: 1,
+            max_priority_fee_per_gas: 1,
+        };
+        assert_eq!(tiny.bumped(low).max_fee_per_gas, 2);
+    }
 
     #[test]
     fn decodes_failed_op_and_error_strings() {

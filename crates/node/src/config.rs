@@ -6,6 +6,11 @@
 //! node_paymaster = "0x…"                # owned by node_key, funded on every chain
 //! fee_receiver = "0x…"                  # default: the node key's address
 //! database_url = "sqlite://mee-node.db" # or postgres://…
+//! fee_bump_after_secs = 12              # resend a bundle not mined after this long …
+//! max_fee_bumps = 3                     # … with 12.5 % higher fees, at most this often
+//!
+//! [limits]
+//! gas_buffer_percent = 30               # added to simulated gas when a limit is raised
 //!
 //! [[chains]]
 //! chain_id = 8453
@@ -67,6 +72,13 @@ pub struct Config {
     /// How often each chain's executor looks for work, in milliseconds.
     #[serde(default = "defaults::poll_interval_ms")]
     pub poll_interval_ms: u64,
+    /// How long a sent bundle may stay unmined before it is sent again with higher fees, in
+    /// seconds.
+    #[serde(default = "defaults::fee_bump_after_secs")]
+    pub fee_bump_after_secs: u64,
+    /// How many times one bundle may be sent again with higher fees.
+    #[serde(default = "defaults::max_fee_bumps")]
+    pub max_fee_bumps: u32,
     /// Gas limits, windows and the fee premium.
     #[serde(default)]
     pub limits: Limits,
@@ -163,6 +175,8 @@ pub struct Limits {
     pub fee_premium_percent: u32,
     /// Request bodies larger than this are refused, in bytes.
     pub max_body_bytes: usize,
+    /// Percentage added to the simulated gas of a userOp when its limit must be raised.
+    pub gas_buffer_percent: u32,
     /// Requests that take longer than this are cut off, in seconds.
     pub request_timeout_secs: u64,
 }
@@ -182,6 +196,7 @@ impl Default for Limits {
             max_start_delay_secs: 24 * 3600,
             fee_premium_percent: 10,
             max_body_bytes: 1 << 20,
+            gas_buffer_percent: 30,
             request_timeout_secs: 30,
         }
     }
@@ -204,6 +219,12 @@ mod defaults {
     }
     pub(super) const fn poll_interval_ms() -> u64 {
         200
+    }
+    pub(super) const fn fee_bump_after_secs() -> u64 {
+        12
+    }
+    pub(super) const fn max_fee_bumps() -> u32 {
+        3
     }
 }
 
@@ -340,6 +361,8 @@ mod tests {
         assert_eq!(config.confirmations, 1);
         assert_eq!(config.limits.fee_premium_percent, 5);
         assert_eq!(config.limits.max_call_gas, Limits::default().max_call_gas);
+        assert_eq!(config.limits.gas_buffer_percent, 30);
+        assert_eq!((config.fee_bump_after_secs, config.max_fee_bumps), (12, 3));
         assert_eq!(config.listen.port(), 3000);
         let base = config.chain(8453).unwrap();
         assert_eq!(base.fee_tokens[0].decimals, 6);

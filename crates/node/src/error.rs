@@ -41,6 +41,22 @@ pub enum Error {
     /// The gas tank cannot pay (its balance is short of the fee).
     #[error("sponsorship unavailable: {0}")]
     SponsorshipUnavailable(String),
+    /// The account cannot pay the quoted fee.
+    #[error(
+        "insufficient fee balance: account {account} holds {balance} of token {token} on chain {chain_id}, the fee is {fee}"
+    )]
+    InsufficientFeeBalance {
+        /// The fee chain.
+        chain_id: u64,
+        /// The fee token.
+        token: alloy::primitives::Address,
+        /// The paying account.
+        account: alloy::primitives::Address,
+        /// Its balance (after the deployment the quote does, if any).
+        balance: alloy::primitives::U256,
+        /// The fee.
+        fee: alloy::primitives::U256,
+    },
     /// No quote with this hash was issued by this node.
     #[error("quote {0} was not issued by this node")]
     QuoteNotFound(B256),

@@ -6,19 +6,24 @@
 //! submitted only within its window (`lowerBound ≤ now ≤ upperBound`) and after a simulated
 //! `handleOps` passed, so a failing bundle never spends gas. Status flow: `PENDING → MINING →
 //! MINED_SUCCESS | MINED_FAIL`, or `FAILED`.
+//!
+//! A bundle not mined within [`ExecutorArgs::fee_bump_after`] is sent again with the same
+//! sender nonce and fees raised by at least 12.5 % (see [`GasFees::bumped`]), at most
+//! [`ExecutorArgs::max_fee_bumps`] times; the explorer then shows the replacement's hash.
+//! Whichever of the transactions is mined completes the userOps. A userOp that carries an
+//! EIP-7702 authorization goes in a type-4 transaction carrying it, unless its sender is
+//! already delegated as it asks.
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, B256};
-use mee_primitives::{
-    api::ExecutionStatus,
-    userop::{PackedUserOperation, UserOperation},
-};
+use mee_primitives::{api::ExecutionStatus, userop::UserOperation};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use crate::{
-    chain::{BundleReceipt, ChainClient, SimulationFailure},
+    chain::{BundleReceipt, BundleTx, ChainClient, GasFees, SentBundle, SimulationFailure},
+    eip7702::{self, SignedAuthorization},
     error::{Error, Result},
     service::{bundle_gas, now_secs},
     store::{OpRecord, OpUpdate, Store},
@@ -39,6 +44,10 @@ pub struct ExecutorArgs {
     pub poll_interval: Duration,
     /// How long to wait for a bundle's receipt before leaving it to later rounds.
     pub receipt_timeout: Duration,
+    /// How long a sent bundle may stay unmined before it is replaced with higher fees.
+    pub fee_bump_after: Duration,
+    /// How many times one bundle may be replaced.
+    pub max_fee_bumps: u32,
 }
 
 /// Runs the executor until `shutdown` turns `true`.
@@ -209,28 +218,77 @@ impl Executor {
         self.submit(stx_hash, &ready).await
     }
 
+    /// The EIP-7702 authorizations `ops` carry in their quote, except those already in effect.
+    async fn authorizations(
+        &self,
+        stx_hash: B256,
+        ops: &[OpRecord],
+        user_ops: &[UserOperation],
+    ) -> Result<Vec<SignedAuthorization>> {
+        let Some(stored) = self.args.store.quote(stx_hash).await? else {
+            return Ok(Vec::new());
+        };
+        let mut authorizations = Vec::new();
+        for (op, user_op) in ops.iter().zip(user_ops) {
+            let Some(value) = stored
+                .quote
+                .user_ops
+                .get(op.index as usize)
+                .and_then(|quoted| quoted.eip7702_auth.as_ref())
+            else {
+                continue;
+            };
+            let auth = eip7702::parse(
+                value,
+                user_op.sender,
+                self.chain_id(),
+                &format!("userOps[{}].eip7702Auth", op.index),
+            )
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
+            let code = self.args.chain.code(user_op.sender).await?;
+            if code != eip7702::delegation_code(auth.address) {
+                authorizations.push(auth);
+            }
+        }
+        Ok(authorizations)
+    }
+
     /// Simulates, sends and tracks one bundle.
     async fn submit(&self, stx_hash: B256, ops: &[OpRecord]) -> Result<()> {
         let store = &self.args.store;
         let chain = &self.args.chain;
+        let release = || async {
+            for op in ops {
+                store.update(stx_hash, op.index, &back_to_pending()).await?;
+            }
+            Ok::<_, Error>(())
+        };
         let user_ops = ops
             .iter()
             .map(|op| {
                 UserOperation::try_from(&op.user_op).map_err(|e| Error::Corrupt(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let packed: Vec<PackedUserOperation> = user_ops.iter().map(UserOperation::pack).collect();
-        let gas = bundle_gas(&user_ops);
+        let authorizations = match self.authorizations(stx_hash, ops, &user_ops).await {
+            Ok(authorizations) => authorizations,
+            Err(err) => {
+                release().await?;
+                return Err(err);
+            }
+        };
+        let bundle = BundleTx {
+            ops: user_ops.iter().map(UserOperation::pack).collect(),
+            beneficiary: self.args.beneficiary,
+            gas: bundle_gas(&user_ops),
+            authorizations,
+            nonce: None,
+            fees: None,
+        };
 
-        let simulation = match chain
-            .simulate_handle_ops(&packed, self.args.beneficiary, gas)
-            .await
-        {
+        let simulation = match chain.simulate_handle_ops(&bundle).await {
             Ok(simulation) => simulation,
             Err(err) => {
-                for op in ops {
-                    store.update(stx_hash, op.index, &back_to_pending()).await?;
-                }
+                release().await?;
                 return Err(err);
             }
         };
@@ -263,19 +321,26 @@ impl Executor {
             }
         }
 
-        let tx_hash = match chain
-            .submit_handle_ops(&packed, self.args.beneficiary, gas)
-            .await
-        {
-            Ok(tx_hash) => tx_hash,
+        let sent = match chain.send_bundle(&bundle).await {
+            Ok(sent) => sent,
             Err(err) => {
-                for op in ops {
-                    store.update(stx_hash, op.index, &back_to_pending()).await?;
-                }
+                release().await?;
                 return Err(err);
             }
         };
-        info!(%stx_hash, %tx_hash, chain_id = self.chain_id(), ops = ops.len(), "bundle sent");
+        info!(
+            %stx_hash,
+            tx_hash = %sent.tx_hash,
+            chain_id = self.chain_id(),
+            ops = ops.len(),
+            authorizations = bundle.authorizations.len(),
+            "bundle sent"
+        );
+        self.mark_mining(stx_hash, ops, sent.tx_hash).await?;
+        self.track(stx_hash, ops, &bundle, sent).await
+    }
+
+    async fn mark_mining(&self, stx_hash: B256, ops: &[OpRecord], tx_hash: B256) -> Result<()> {
         for op in ops {
             let update = OpUpdate {
                 status: ExecutionStatus::Mining,
@@ -284,17 +349,65 @@ impl Executor {
                 block_number: None,
                 confirmed: false,
             };
-            store.update(stx_hash, op.index, &update).await?;
+            self.args.store.update(stx_hash, op.index, &update).await?;
         }
+        Ok(())
+    }
 
+    /// Waits for `sent` (or a replacement) to be mined, replacing it with higher fees while it
+    /// is not.
+    async fn track(
+        &self,
+        stx_hash: B256,
+        ops: &[OpRecord],
+        bundle: &BundleTx,
+        sent: SentBundle,
+    ) -> Result<()> {
+        let chain = &self.args.chain;
         let deadline = tokio::time::Instant::now() + self.args.receipt_timeout;
+        let mut sent_txs = vec![sent];
+        let mut last_sent_at = tokio::time::Instant::now();
         loop {
-            if let Some(receipt) = chain.bundle_receipt(tx_hash).await? {
-                return self.finish(ops, &receipt).await;
+            for tx in sent_txs.iter().rev() {
+                if let Some(receipt) = chain.bundle_receipt(tx.tx_hash).await? {
+                    return self.finish(ops, &receipt).await;
+                }
             }
             if tokio::time::Instant::now() > deadline {
                 // Later rounds pick it up through `resume`.
                 return Ok(());
+            }
+            let bumps = sent_txs.len() - 1;
+            if bumps < self.args.max_fee_bumps as usize
+                && last_sent_at.elapsed() >= self.args.fee_bump_after
+            {
+                let last = *sent_txs.last().expect("one was sent");
+                let current = chain.gas_fees().await.unwrap_or(GasFees {
+                    max_fee_per_gas: 0,
+                    max_priority_fee_per_gas: 0,
+                });
+                let replacement = BundleTx {
+                    nonce: Some(last.nonce),
+                    fees: Some(last.fees.bumped(current)),
+                    ..bundle.clone()
+                };
+                match chain.send_bundle(&replacement).await {
+                    Ok(new) => {
+                        info!(
+                            %stx_hash,
+                            replaced = %last.tx_hash,
+                            tx_hash = %new.tx_hash,
+                            nonce = new.nonce,
+                            max_fee_per_gas = new.fees.max_fee_per_gas,
+                            "bundle not mined in time; sent again with higher fees"
+                        );
+                        self.mark_mining(stx_hash, ops, new.tx_hash).await?;
+                        sent_txs.push(new);
+                    }
+                    // Typically: one of the sent transactions was mined meanwhile.
+                    Err(err) => warn!(%stx_hash, %err, "fee bump not sent"),
+                }
+                last_sent_at = tokio::time::Instant::now();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -14,6 +14,8 @@
 //! - [`server`]: the axum router ([`router`]).
 //! - [`executor`]: one task per chain that bundles and tracks userOps.
 //! - [`sponsorship`]: gas tanks paying for sponsored supertransactions.
+//! - [`gas`]: gas limits from simulation at quote time.
+//! - [`eip7702`]: EIP-7702 authorizations (EOAs used as accounts).
 //! - [`chain`], [`oracle`], [`store`]: the seams to chains, prices and storage.
 //! - [`Node`]: starting, serving and stopping.
 //!
@@ -29,8 +31,10 @@
 
 pub mod chain;
 pub mod config;
+pub mod eip7702;
 mod error;
 pub mod executor;
+pub mod gas;
 mod node;
 pub mod oracle;
 pub mod server;

@@ -69,6 +69,8 @@ impl Node {
                     confirmations: config.confirmations,
                     poll_interval: Duration::from_millis(config.poll_interval_ms),
                     receipt_timeout: Duration::from_secs(60),
+                    fee_bump_after: Duration::from_secs(config.fee_bump_after_secs),
+                    max_fee_bumps: config.max_fee_bumps,
                 };
                 tokio::spawn(executor::run(args, shutdown.clone()))
             })

@@ -31,6 +31,7 @@ use crate::{
     chain::{ChainClient, GasFees},
     config::{Config, FeeTokenConfig},
     error::{Error, Result},
+    gas,
     oracle::{PriceOracle, UsdPrice, fee_in_token, format_units},
     sponsorship::{self, GasTanks},
     store::{OpRecord, Store, StoredQuote},
@@ -86,6 +87,8 @@ struct Draft {
     lower: u64,
     upper: u64,
     short_encoding: bool,
+    /// The implementation an EIP-7702 authorization delegates the sender to.
+    delegate: Option<Address>,
 }
 
 impl NodeService {
@@ -260,9 +263,6 @@ impl NodeService {
                     ),
                 ));
             }
-            if op.eip7702_auth.is_some() {
-                return Err(Error::Unsupported("EIP-7702 authorizations".into()));
-            }
             check_encoding(op.nonce, op.short_encoding, &at("shortEncoding"))?;
         }
         self.check_gas(
@@ -270,9 +270,6 @@ impl NodeService {
             Some(payment.verification_gas_limit),
             &|f: &str| format!("paymentInfo.{f}"),
         )?;
-        if payment.eip7702_auth.is_some() {
-            return Err(Error::Unsupported("EIP-7702 authorizations".into()));
-        }
         let payment_short = payment.short_encoding.unwrap_or(false);
         check_encoding(payment.nonce, payment_short, "paymentInfo.shortEncoding")?;
 
@@ -329,6 +326,14 @@ impl NodeService {
             lower: payment_lower,
             upper: payment_upper,
             short_encoding: payment_short,
+            delegate: self
+                .delegation(
+                    payment.eip7702_auth.as_ref(),
+                    payment.sender,
+                    payment.chain_id,
+                    "paymentInfo.eip7702Auth",
+                )
+                .await?,
         });
         for (i, op) in request.user_ops.iter().enumerate() {
             drafts.push(Draft {
@@ -345,12 +350,21 @@ impl NodeService {
                 lower: op.lower_bound_timestamp,
                 upper: op.upper_bound_timestamp,
                 short_encoding: op.short_encoding,
+                delegate: self
+                    .delegation(
+                        op.eip7702_auth.as_ref(),
+                        op.sender,
+                        op.chain_id,
+                        &format!("userOps[{i}].eip7702Auth"),
+                    )
+                    .await?,
             });
         }
         if let Some(tank) = tank {
             sponsorship::sponsor_user_ops(tank, drafts.iter_mut().map(|d| &mut d.op));
         }
         self.check_deployments(&drafts).await?;
+        self.fill_gas(&mut drafts).await?;
 
         // Gas prices per chain, then the fee.
         let mut fees: HashMap<u64, GasFees> = HashMap::new();
@@ -380,6 +394,16 @@ impl NodeService {
         drafts[0].op.call_data = payment_call(fee);
         if let Some(tank) = tank {
             sponsorship::check_balance(self.chain(tank.chain_id)?.as_ref(), tank, fee).await?;
+        } else if !payment.sponsored && request.trigger.is_none() {
+            let chain = self.chain(payment.chain_id)?;
+            gas::check_fee_payment(
+                chain.as_ref(),
+                &drafts[0].op,
+                drafts[0].delegate,
+                payment.token,
+                fee,
+            )
+            .await?;
         }
 
         // Hashes, leaves, the merkle root and the node's commitment.
@@ -419,10 +443,12 @@ impl NodeService {
         let mut user_ops = Vec::with_capacity(drafts.len());
         let mut payment_op = filled(&drafts[0], &mee_ops[0]);
         payment_op.session_details = payment.session_details.clone();
+        payment_op.eip7702_auth = payment.eip7702_auth.clone();
         user_ops.push(payment_op);
         for (i, op) in request.user_ops.iter().enumerate() {
             let mut out = filled(&drafts[i + 1], &mee_ops[i + 1]);
             out.is_clean_up_user_op = op.is_clean_up_user_op;
+            out.eip7702_auth = op.eip7702_auth.clone();
             out.session_details = op.session_details.clone();
             out.metadata = (!op.metadata.is_empty()).then(|| op.metadata.clone());
             out.execution_simulation_retry_delay = op.execution_simulation_retry_delay;
@@ -452,6 +478,52 @@ impl NodeService {
             })
             .await?;
         Ok(quote)
+    }
+
+    /// The implementation an `eip7702Auth` delegates `sender` to, after checking who signed it,
+    /// for which chain, and that the implementation has code there.
+    async fn delegation(
+        &self,
+        auth: Option<&serde_json::Value>,
+        sender: Address,
+        chain_id: u64,
+        path: &str,
+    ) -> Result<Option<Address>> {
+        let Some(auth) = auth else {
+            return Ok(None);
+        };
+        let auth = crate::eip7702::parse(auth, sender, chain_id, path)?;
+        if self.chain(chain_id)?.code_size(auth.address).await? == 0 {
+            return Err(Error::invalid_at(
+                path,
+                format!(
+                    "delegates to {}, which has no code on chain {chain_id}",
+                    auth.address
+                ),
+            ));
+        }
+        Ok(Some(auth.address))
+    }
+
+    /// Raises the userOps' gas limits to what a simulation of their execution needs.
+    async fn fill_gas(&self, drafts: &mut [Draft]) -> Result<()> {
+        let limits = &self.config.limits;
+        let policy = gas::GasPolicy {
+            buffer_percent: limits.gas_buffer_percent,
+            max_call_gas: limits.max_call_gas,
+            max_verification_gas: limits.max_verification_gas,
+            validation_gas: limits.default_verification_gas,
+        };
+        let mut targets: Vec<gas::GasTarget<'_>> = drafts
+            .iter_mut()
+            .map(|d| gas::GasTarget {
+                chain_id: d.chain_id,
+                delegate: d.delegate,
+                op: &mut d.op,
+                adjust: true,
+            })
+            .collect();
+        gas::fill(&self.chains, &mut targets, &policy).await
     }
 
     fn check_gas(
@@ -549,6 +621,8 @@ impl NodeService {
             let chain = self.chain(draft.chain_id)?;
             let is_deployed = match deployed.get(&key) {
                 Some(known) => *known,
+                // An EIP-7702 authorization gives the sender its code in the bundle.
+                None if draft.delegate.is_some() => true,
                 None => chain.code_size(draft.op.sender).await? > 0,
             };
             match draft.op.factory {

@@ -19,6 +19,7 @@
 //! - [`quote`]: quote parameters and the `POST quote` body, built as the SDK builds it.
 //! - [`status`]: a supertransaction's status from its explorer entry, by the SDK's rules.
 //! - [`clock`]: the clocks behind time bounds and nonce keys.
+//! - [`eip7702`]: EIP-7702 mode, the owner's EOA as the account (signed authorizations).
 //!
 //! Wire types and encodings live in [`mee_primitives`], re-exported as [`primitives`].
 
@@ -27,6 +28,7 @@ pub mod action;
 pub mod client;
 pub mod clock;
 pub mod composable;
+pub mod eip7702;
 mod error;
 pub mod instruction;
 pub mod payment;

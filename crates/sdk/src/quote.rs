@@ -139,6 +139,7 @@ pub struct QuoteParams {
     module_address: Option<Address>,
     short_encoding: bool,
     session: Option<SessionUse>,
+    authorizations: Vec<crate::eip7702::SignedAuthorization>,
 }
 
 impl Default for QuoteParams {
@@ -159,6 +160,7 @@ impl Default for QuoteParams {
             module_address: None,
             short_encoding: false,
             session: None,
+            authorizations: Vec::new(),
         }
     }
 }
@@ -280,6 +282,14 @@ impl QuoteParams {
         self
     }
 
+    /// EIP-7702 mode: an authorization delegating the EOA account (see [`crate::eip7702`]),
+    /// for one chain or, with chain id 0, for every chain. The request carries it instead of an
+    /// `initCode` on the first userOp of each chain where the EOA is not delegated yet.
+    pub fn eip7702_authorization(mut self, auth: crate::eip7702::SignedAuthorization) -> Self {
+        self.authorizations.push(auth);
+        self
+    }
+
     /// How the fee is paid, if set.
     pub fn fee(&self) -> Option<&Fee> {
         self.fee.as_ref()
@@ -396,7 +406,9 @@ impl QuoteParams {
                 payment_chain = token.chain_id;
                 let key = keys.next().expect("a key per slot");
                 let nonce = account.nonce(token.chain_id, key).await?;
-                let init_code = account.init_code(token.chain_id).await?;
+                let (init_code, eip7702_auth) =
+                    crate::eip7702::initialization(account, &self.authorizations, token.chain_id)
+                        .await?;
                 init_done.push(token.chain_id);
                 let verification = if sessions {
                     self.verification_gas_limit
@@ -426,7 +438,7 @@ impl QuoteParams {
                     gas_refund_address: self.gas_refund_address,
                     eoa: self.eoa,
                     init_code,
-                    eip7702_auth: None,
+                    eip7702_auth,
                     short_encoding: self.short_encoding.then_some(true),
                     session_details,
                     sponsorship_url: None,
@@ -462,11 +474,11 @@ impl QuoteParams {
         let mut user_ops = Vec::with_capacity(prepared.len());
         for (instruction, _, nonce, is_clean_up) in prepared {
             let chain_id = instruction.chain_id;
-            let init_code = if init_done.contains(&chain_id) {
-                None
+            let (init_code, eip7702_auth) = if init_done.contains(&chain_id) {
+                (None, None)
             } else {
                 init_done.push(chain_id);
-                account.init_code(chain_id).await?
+                crate::eip7702::initialization(account, &self.authorizations, chain_id).await?
             };
             let index = match index_per_chain
                 .iter_mut()
@@ -515,7 +527,7 @@ impl QuoteParams {
                 is_clean_up_user_op: is_clean_up,
                 verification_gas_limit,
                 init_code,
-                eip7702_auth: None,
+                eip7702_auth,
                 short_encoding: self.short_encoding,
                 session_details,
                 metadata: instruction

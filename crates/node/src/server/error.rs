@@ -50,6 +50,9 @@ pub(crate) const fn status_and_code(error: &Error) -> (StatusCode, &'static str)
             (StatusCode::SERVICE_UNAVAILABLE, "SPONSORSHIP_UNAVAILABLE")
         }
         Error::QuoteNotFound(_) => (StatusCode::NOT_FOUND, "QUOTE_NOT_FOUND"),
+        Error::InsufficientFeeBalance { .. } => {
+            (StatusCode::BAD_REQUEST, "INSUFFICIENT_FEE_BALANCE")
+        }
         Error::QuoteMismatch(_) => (StatusCode::BAD_REQUEST, "QUOTE_MISMATCH"),
         Error::QuoteExpired(_) => (StatusCode::BAD_REQUEST, "QUOTE_EXPIRED"),
         Error::AlreadyExecuted(_) => (StatusCode::CONFLICT, "ALREADY_EXECUTED"),

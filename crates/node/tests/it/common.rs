@@ -133,7 +133,15 @@ impl TestNode {
         Self::start_with(quote_expiry_secs, |_, _| {}).await
     }
 
-    /// A node whose configuration `configure` adjusts.
+    /// A node whose configuration `edit` adjusts.
+    pub(crate) async fn start_with_config(
+        quote_expiry_secs: u64,
+        edit: impl FnOnce(&mut Config),
+    ) -> Self {
+        Self::start_with(quote_expiry_secs, |_, config| edit(config)).await
+    }
+
+    /// A node whose configuration `configure` adjusts (with the devnet at hand).
     pub(crate) async fn start_with(
         quote_expiry_secs: u64,
         configure: impl FnOnce(&Devnet, &mut Config),

@@ -256,7 +256,14 @@ async fn malformed_requests_get_json_client_errors() {
         (StatusCode::PAYLOAD_TOO_LARGE, Some("BODY_TOO_LARGE"))
     );
 
-    // The valid request itself is accepted.
+    // The valid request itself is accepted once the account can pay the fee.
+    node.fund_usdc(
+        BASE,
+        keys[3].signer(),
+        account.address,
+        U256::from(10_000_000u64),
+    )
+    .await;
     let (status, json) = node
         .request("POST", "/v1//quote-permit", Some(valid_json.to_string()))
         .await;

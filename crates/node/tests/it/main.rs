@@ -1,8 +1,12 @@
 //! Integration tests of the node: real anvil chains, requests through the router.
 
 mod common;
+mod eip7702;
 mod errors;
+mod feebump;
 mod flow;
+mod gas;
 mod resume;
 mod sponsored;
 mod sponsored_sessions;
+mod timebounds;
