@@ -263,10 +263,11 @@ impl Executor {
             }
         }
 
-        let tx_hash = match chain
+        let sent = chain
             .submit_handle_ops(&packed, self.args.beneficiary, gas)
-            .await
-        {
+            .await;
+        crate::metrics::global().bundle_sent(self.chain_id(), sent.is_ok());
+        let tx_hash = match sent {
             Ok(tx_hash) => tx_hash,
             Err(err) => {
                 for op in ops {
