@@ -381,8 +381,8 @@ async fn openapi_json() -> Response {
 )]
 async fn metrics(State(state): State<AppState>) -> Response {
     let mut active = Vec::new();
-    for chain in state.node.chains() {
-        let chain_id = chain.chain_id();
+    for chain in &state.node.config().chains {
+        let chain_id = chain.chain_id;
         match state.node.store().active_ops(chain_id).await {
             Ok(ops) => {
                 let mut activity = ChainActivity {
@@ -401,7 +401,6 @@ async fn metrics(State(state): State<AppState>) -> Response {
             Err(err) => tracing::warn!(chain_id, %err, "metrics: reading active userOps failed"),
         }
     }
-    active.sort_by_key(|a| a.chain_id);
     let mut response = metrics::global().render(&active).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
