@@ -5,6 +5,7 @@
 //! local ports and temporary paths vary between runs.
 
 mod canned_node;
+mod crash;
 mod devnet;
 mod help;
 mod node_flow;

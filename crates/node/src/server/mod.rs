@@ -303,7 +303,12 @@ async fn exec(
     path = "/v1/explorer/{hash}",
     tag = "supertransactions",
     operation_id = "explorer",
-    params(("hash" = String, Path, description = "The supertransaction hash (32 bytes, hex).")),
+    params((
+        "hash" = String,
+        Path,
+        pattern = "^0x[0-9a-fA-F]{64}$",
+        description = "The supertransaction hash (32 bytes, hex)."
+    )),
     responses(
         (status = 200, description = "The supertransaction.", body = ExplorerResponse),
         (status = "default", description = "An error.", body = ErrorBody),
