@@ -192,6 +192,47 @@ async fn crash_and_resume(dir: &TempDir, database_url: &str) {
         usdc(&base, FEE_RECEIVER).await,
         quote.payment_info.token_wei_amount.unwrap()
     );
+    // The restarted process sent only the Optimism bundle (the payment bundle was already in
+    // the mempool) and saw both userOps final.
+    let metrics = http
+        .get(format!("{}/metrics", node.url.trim_end_matches("/v1")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let sample = |series: &str| {
+        metrics
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(series)?
+                    .strip_prefix(' ')?
+                    .parse::<f64>()
+                    .ok()
+            })
+            .unwrap_or(0.0)
+    };
+    assert_eq!(
+        sample("mee_executor_bundles_total{chain_id=\"10\",outcome=\"sent\"}"),
+        1.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        sample("mee_executor_bundles_total{chain_id=\"8453\",outcome=\"sent\"}"),
+        0.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        sample("mee_user_ops_finalized_total{status=\"MINED_SUCCESS\"}"),
+        2.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        sample("mee_user_ops_active{chain_id=\"10\",status=\"PENDING\"}"),
+        0.0
+    );
+
     // And a replay of the exec is refused.
     let replay = http
         .post(format!("{}/exec", node.url))
