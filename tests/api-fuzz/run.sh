@@ -134,6 +134,8 @@ PY
 
 log "schemathesis $SCHEMATHESIS_VERSION: $EXAMPLES examples per operation, seed $SEED"
 set +e
+# From the work directory, so Schemathesis's cache (.schemathesis/) stays out of the repository.
+cd "$WORK"
 "$VENV/bin/st" run "$BASE/v1/openapi.json" \
   --url "$BASE" \
   --header "x-api-key: $API_KEY" \
