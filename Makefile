@@ -6,7 +6,7 @@ FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 NPM_STAMP := node_modules/.package-lock.json
 COMPAT_STAMP := tests/compat/node_modules/.package-lock.json
 
-.PHONY: setup demo test test-contracts test-rust test-compat lint fmt bench vectors clean
+.PHONY: setup demo test test-contracts test-rust test-compat test-api postgres lint fmt bench vectors clean
 
 # TypeScript SDK flows that pass against our node today (tests/compat/README.md lists the rest).
 COMPAT_FLOWS ?= accounts,supertx,sessions,grant,sponsored,large-enable,eip7702
@@ -28,12 +28,12 @@ demo: setup
 
 ## test: every test — Solidity (forge), Rust (nextest + doctests), the TypeScript SDK against our
 ## node and contracts, formatting and clippy
-test: setup lint test-contracts test-rust test-compat
+test: setup lint test-contracts test-rust test-compat test-api
 
 test-contracts: setup
 	cd contracts && ../$(FORGE) test
 
-test-rust: setup
+test-rust: setup postgres
 	$(CARGO) nextest run --workspace --no-fail-fast
 	$(CARGO) test --workspace --doc
 
@@ -42,6 +42,17 @@ test-rust: setup
 test-compat: setup $(COMPAT_STAMP)
 	$(CARGO) build --bin mee
 	COMPAT_FLOWS=$(COMPAT_FLOWS) npm --prefix tests/compat test
+
+## test-api: Schemathesis (pinned, from PyPI, in a venv under target/) against the node's served
+## OpenAPI document: no server error, no response outside the document's schemas
+test-api: setup
+	$(CARGO) build --bin mee
+	tests/api-fuzz/run.sh
+
+## postgres: make sure the PostgreSQL server of the node's tests runs (installs Debian's package
+## and starts it when missing; nothing to do when it already answers)
+postgres:
+	scripts/postgres-setup
 
 lint: setup
 	$(CARGO) fmt --all -- --check

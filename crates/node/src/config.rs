@@ -6,6 +6,7 @@
 //! node_paymaster = "0x…"                # owned by node_key, funded on every chain
 //! fee_receiver = "0x…"                  # default: the node key's address
 //! database_url = "sqlite://mee-node.db" # or postgres://…
+//! api_keys = ["…"]                      # optional: clients must send one in x-api-key
 //! fee_bump_after_secs = 12              # resend a bundle not mined after this long …
 //! max_fee_bumps = 3                     # … with 12.5 % higher fees, at most this often
 //!
@@ -82,6 +83,12 @@ pub struct Config {
     /// Gas limits, windows and the fee premium.
     #[serde(default)]
     pub limits: Limits,
+    /// API keys. When any is set, every `/v1` request except `GET /v1/health`,
+    /// `GET /v1/openapi.json` and the sponsorship backend (`/v1/sponsorship/…`) must carry one of them in the `x-api-key` header (else `401`
+    /// with code `MISSING_API_KEY` or `INVALID_API_KEY`). `/health` and `/metrics` stay open.
+    /// Empty (the default): no key is required and any sent key is ignored.
+    #[serde(default, skip_serializing)]
+    pub api_keys: Vec<String>,
     /// The gas tanks that pay for sponsored supertransactions (none: sponsorship is refused).
     #[serde(default)]
     pub gas_tanks: Vec<GasTankConfig>,
@@ -272,6 +279,9 @@ impl Config {
                 }
             }
         }
+        if self.api_keys.iter().any(|key| key.trim().is_empty()) {
+            return Err(Error::Config("api_keys must not contain empty keys".into()));
+        }
         for tank in &self.gas_tanks {
             let chain = self.chain(tank.chain_id).ok_or_else(|| {
                 Error::Config(format!(
@@ -380,6 +390,25 @@ mod tests {
         );
         let free = EXAMPLE.replace("usd_price = 1.0", "usd_price = 0.0");
         assert!(Config::from_toml(&free).is_err());
+    }
+
+    #[test]
+    fn api_keys_are_optional_never_empty_and_never_serialised() {
+        assert!(Config::from_toml(EXAMPLE).unwrap().api_keys.is_empty());
+        let keyed = EXAMPLE.replace(
+            "quote_expiry_secs = 60",
+            "quote_expiry_secs = 60\napi_keys = [\"k1\", \"k2\"]",
+        );
+        let config = Config::from_toml(&keyed).unwrap();
+        assert_eq!(config.api_keys, ["k1", "k2"]);
+        assert!(!toml::to_string(&config).unwrap().contains("k1"));
+        let blank = EXAMPLE.replace(
+            "quote_expiry_secs = 60",
+            "quote_expiry_secs = 60\napi_keys = [\" \"]",
+        );
+        assert!(
+            matches!(Config::from_toml(&blank), Err(Error::Config(m)) if m.contains("api_keys"))
+        );
     }
 
     #[test]

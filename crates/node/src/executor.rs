@@ -321,7 +321,9 @@ impl Executor {
             }
         }
 
-        let sent = match chain.send_bundle(&bundle).await {
+        let sent = chain.send_bundle(&bundle).await;
+        crate::metrics::global().bundle_sent(self.chain_id(), sent.is_ok());
+        let sent = match sent {
             Ok(sent) => sent,
             Err(err) => {
                 release().await?;

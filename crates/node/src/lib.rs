@@ -11,7 +11,9 @@
 //!
 //! - [`config`]: the TOML configuration.
 //! - [`service`]: quotes, exec and the explorer ([`NodeService`]).
-//! - [`server`]: the axum router ([`router`]).
+//! - [`server`]: the axum router ([`router`]), with optional API keys.
+//! - [`openapi`]: the OpenAPI document of the API, served at `GET /v1/openapi.json`.
+//! - [`metrics`]: Prometheus metrics, served at `GET /metrics`.
 //! - [`executor`]: one task per chain that bundles and tracks userOps.
 //! - [`sponsorship`]: gas tanks paying for sponsored supertransactions.
 //! - [`gas`]: gas limits from simulation at quote time.
@@ -35,7 +37,9 @@ pub mod eip7702;
 mod error;
 pub mod executor;
 pub mod gas;
+pub mod metrics;
 mod node;
+pub mod openapi;
 pub mod oracle;
 pub mod server;
 pub mod service;

@@ -354,6 +354,9 @@ macro_rules! sql_store {
                 .bind(i64::from(index))
                 .execute(&self.pool)
                 .await?;
+                if update.confirmed {
+                    crate::metrics::global().user_op_finalized(update.status);
+                }
                 Ok(())
             }
         }

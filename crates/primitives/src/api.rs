@@ -30,12 +30,13 @@ use crate::{session_details::SessionDetails, userop::UserOperation};
 // ---------------------------------------------------------------------------------------------
 
 /// `GET /v1/info`: what the node supports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InfoResponse {
     /// The node software's version.
     pub version: String,
     /// The node's address (the key that signs commitments and submits bundles).
+    #[schema(value_type = schema::Address)]
     pub node: Address,
     /// The chains the node executes on.
     pub supported_chains: Vec<SupportedChain>,
@@ -51,22 +52,24 @@ pub struct InfoResponse {
 }
 
 /// A chain in [`InfoResponse::supported_chains`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SupportedChain {
     /// The chain id (decimal string).
     #[serde(with = "num::dec_u64")]
+    #[schema(value_type = schema::DecimalString)]
     pub chain_id: u64,
     /// A display name.
     pub name: String,
 }
 
 /// The fee tokens of one chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SupportedGasTokens {
     /// The chain id (decimal string).
     #[serde(with = "num::dec_u64")]
+    #[schema(value_type = schema::DecimalString)]
     pub chain_id: u64,
     /// Whether any token is accepted (this node: never).
     #[serde(default)]
@@ -77,12 +80,13 @@ pub struct SupportedGasTokens {
 }
 
 /// A fee token.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentToken {
     /// The token's name.
     pub name: String,
     /// The token's address.
+    #[schema(value_type = schema::Address)]
     pub address: Address,
     /// The token's symbol.
     pub symbol: String,
@@ -94,7 +98,7 @@ pub struct PaymentToken {
 }
 
 /// A wallet provider entry of [`InfoResponse`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WalletProvider {
     /// The provider's name, e.g. `"BICO_V2"`.
@@ -112,7 +116,9 @@ pub struct WalletProvider {
 // ---------------------------------------------------------------------------------------------
 
 /// The kind of quote, i.e. how the supertransaction will be signed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub enum QuoteType {
     /// An off-chain signature over the supertransaction hash.
     #[default]
@@ -146,7 +152,7 @@ impl QuoteType {
 }
 
 /// `POST /v1/quote` (and `/v1/quote-permit`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteRequest {
     /// How the quote will be signed.
@@ -172,7 +178,7 @@ pub struct QuoteRequest {
 
 /// One developer userOp of a [`QuoteRequest`]: the node fills in gas fees, the paymaster and the
 /// signature.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserOpRequest {
     /// Not before this unix time (JSON number).
@@ -189,17 +195,22 @@ pub struct UserOpRequest {
     )]
     pub execution_simulation_retry_delay: Option<u64>,
     /// The account on that chain.
+    #[schema(value_type = schema::Address)]
     pub sender: Address,
     /// The account's calldata (`execute` / `executeComposable`).
+    #[schema(value_type = schema::HexBytes)]
     pub call_data: Bytes,
     /// Gas for the execution phase.
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub call_gas_limit: u128,
     /// The full EntryPoint nonce, `key << 64 | sequence`.
     #[serde(with = "num::dec_u256")]
+    #[schema(value_type = schema::DecimalString)]
     pub nonce: U256,
     /// The chain.
     #[serde(with = "num::dec_u64")]
+    #[schema(value_type = schema::DecimalString)]
     pub chain_id: u64,
     /// Whether this is a cleanup userOp (runs after the others; ignored in the status).
     #[serde(default)]
@@ -210,9 +221,11 @@ pub struct UserOpRequest {
         skip_serializing_if = "Option::is_none",
         with = "num::opt_dec_u128"
     )]
+    #[schema(value_type = Option<schema::DecimalString>)]
     pub verification_gas_limit: Option<u128>,
     /// `factory ‖ factoryData` when the account is not deployed yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::HexBytes>)]
     pub init_code: Option<Bytes>,
     /// An EIP-7702 authorization (echoed, not interpreted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,6 +235,7 @@ pub struct UserOpRequest {
     pub short_encoding: bool,
     /// The session this userOp uses (Smart Sessions flows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::SessionDetailsJson>)]
     pub session_details: Option<SessionDetails>,
     /// What the userOp does, for explorers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -233,36 +247,45 @@ pub struct UserOpRequest {
 
 /// Who pays the fee. In a request the SDK sends the first group of fields; the node's quote
 /// echoes them and adds the amounts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentInfo {
     /// Whether a sponsor (gas tank) pays.
     #[serde(default)]
     pub sponsored: bool,
     /// The paying account on the fee chain (the gas tank when sponsored).
+    #[schema(value_type = schema::Address)]
     pub sender: Address,
     /// The fee token.
+    #[schema(value_type = schema::Address)]
     pub token: Address,
     /// The payment userOp's full EntryPoint nonce.
     #[serde(with = "num::dec_u256")]
+    #[schema(value_type = schema::DecimalString)]
     pub nonce: U256,
     /// Gas for the payment userOp's execution (SDK default 75000).
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub call_gas_limit: u128,
     /// Gas for the payment userOp's validation (SDK default 150000).
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub verification_gas_limit: u128,
     /// The fee chain.
     #[serde(with = "num::dec_u64")]
+    #[schema(value_type = schema::DecimalString)]
     pub chain_id: u64,
     /// Where unspent gas is refunded instead of the sender.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Address>)]
     pub gas_refund_address: Option<Address>,
     /// The EOA of Fusion and fee-payer flows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Address>)]
     pub eoa: Option<Address>,
     /// `factory ‖ factoryData` when the paying account is not deployed yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::HexBytes>)]
     pub init_code: Option<Bytes>,
     /// An EIP-7702 authorization (echoed, not interpreted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,6 +295,7 @@ pub struct PaymentInfo {
     pub short_encoding: Option<bool>,
     /// The session the payment userOp uses (session flows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::SessionDetailsJson>)]
     pub session_details: Option<SessionDetails>,
     /// The sponsorship backend (sponsored quotes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,6 +309,7 @@ pub struct PaymentInfo {
         skip_serializing_if = "Option::is_none",
         with = "num::opt_dec_u256"
     )]
+    #[schema(value_type = Option<schema::DecimalString>)]
     pub token_wei_amount: Option<U256>,
     /// The fee's value in USD, e.g. `"0.01"` (responses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,7 +317,7 @@ pub struct PaymentInfo {
 }
 
 /// The MEE version of the account on one chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeeVersionEntry {
     /// The version's contract set.
@@ -304,7 +329,7 @@ pub struct MeeVersionEntry {
 
 /// The SDK's configuration object of an MEE version (`getMEEVersion(...)`), as sent in
 /// `meeVersions`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeeVersionConfig {
     /// The version, e.g. `"2.0.0"`.
@@ -314,6 +339,7 @@ pub struct MeeVersionConfig {
     pub account_id: Option<String>,
     /// The account factory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Address>)]
     pub factory_address: Option<Address>,
     /// The bootstrap.
     #[serde(
@@ -321,24 +347,30 @@ pub struct MeeVersionConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<schema::Address>)]
     pub bootstrap_address: Option<Address>,
     /// The account implementation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Address>)]
     pub implementation_address: Option<Address>,
     /// The MEE validator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Address>)]
     pub validator_address: Option<Address>,
     /// The default validator (`address(0)`: the account's own default validator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Address>)]
     pub default_validator_address: Option<Address>,
     /// The native-token forwarder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Address>)]
     pub eth_forwarder_address: Option<Address>,
     /// The composability version, e.g. `"1.0.0"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub composability_version: Option<String>,
     /// Any other field of the configuration (kept as sent).
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extra: Map<String, Value>,
 }
 
@@ -347,14 +379,17 @@ pub struct MeeVersionConfig {
 // ---------------------------------------------------------------------------------------------
 
 /// The node's quote (`GetQuotePayload`): the supertransaction with every userOp filled in.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteResponse {
     /// The supertransaction hash (the merkle root of the userOps' leaves): what the user signs.
+    #[schema(value_type = schema::Hash)]
     pub hash: B256,
     /// The node's address.
+    #[schema(value_type = schema::Address)]
     pub node: Address,
     /// The node's signature over `hash` (EIP-191), so it recognises its own quotes.
+    #[schema(value_type = schema::HexBytes)]
     pub commitment: Bytes,
     /// The quote type, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,29 +401,36 @@ pub struct QuoteResponse {
 }
 
 /// One userOp of a quote (`MeeFilledUserOpDetails`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FilledUserOp {
     /// The userOp, without a signature until executed.
     pub user_op: UserOpJson,
     /// The ERC-4337 v0.7 hash of the userOp on its chain.
+    #[schema(value_type = schema::Hash)]
     pub user_op_hash: B256,
     /// `keccak256(keccak256(abi.encode(userOpHash, lower, upper)))`.
+    #[schema(value_type = schema::Hash)]
     pub mee_user_op_hash: B256,
     /// Not before this unix time (decimal string).
     #[serde(with = "num::dec_u64")]
+    #[schema(value_type = schema::DecimalString)]
     pub lower_bound_timestamp: u64,
     /// Not after this unix time (decimal string).
     #[serde(with = "num::dec_u64")]
+    #[schema(value_type = schema::DecimalString)]
     pub upper_bound_timestamp: u64,
     /// The sum of the userOp's gas limits.
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub max_gas_limit: u128,
     /// The userOp's `maxFeePerGas`.
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub max_fee_per_gas: u128,
     /// The chain (decimal string).
     #[serde(with = "num::dec_u64")]
+    #[schema(value_type = schema::DecimalString)]
     pub chain_id: u64,
     /// An EIP-7702 authorization, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,6 +440,7 @@ pub struct FilledUserOp {
     pub is_clean_up_user_op: bool,
     /// The session this userOp uses. In an exec request the client may have rewritten it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::SessionDetailsJson>)]
     pub session_details: Option<SessionDetails>,
     /// Whether the leaf is the raw userOp hash.
     #[serde(default)]
@@ -415,37 +458,48 @@ pub struct FilledUserOp {
 }
 
 /// A v0.7 userOp in JSON, with `initCode` and `paymasterAndData` packed and decimal numbers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserOpJson {
     /// The account.
+    #[schema(value_type = schema::Address)]
     pub sender: Address,
     /// `key << 64 | sequence`.
     #[serde(with = "num::dec_u256")]
+    #[schema(value_type = schema::DecimalString)]
     pub nonce: U256,
     /// `factory ‖ factoryData`, or `0x`.
+    #[schema(value_type = schema::HexBytes)]
     pub init_code: Bytes,
     /// What the account executes.
+    #[schema(value_type = schema::HexBytes)]
     pub call_data: Bytes,
     /// Gas for the execution phase.
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub call_gas_limit: u128,
     /// Gas for the validation phase.
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub verification_gas_limit: u128,
     /// EIP-1559 max fee per gas.
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub max_fee_per_gas: u128,
     /// EIP-1559 max priority fee per gas.
     #[serde(with = "num::dec_u128")]
+    #[schema(value_type = schema::DecimalString)]
     pub max_priority_fee_per_gas: u128,
     /// `paymaster ‖ uint128 verificationGas ‖ uint128 postOpGas ‖ data`, or `0x`.
+    #[schema(value_type = schema::HexBytes)]
     pub paymaster_and_data: Bytes,
     /// Gas paid for but not metered.
     #[serde(with = "num::dec_u256")]
+    #[schema(value_type = schema::DecimalString)]
     pub pre_verification_gas: U256,
     /// The signature, once there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::HexBytes>)]
     pub signature: Option<Bytes>,
 }
 
@@ -526,14 +580,17 @@ impl TryFrom<&UserOpJson> for UserOperation {
 // ---------------------------------------------------------------------------------------------
 
 /// `POST /v1/exec`: the quote as the node returned it, signed (`SignedQuote`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecRequest {
     /// The supertransaction hash.
+    #[schema(value_type = schema::Hash)]
     pub hash: B256,
     /// The node's address, echoed.
+    #[schema(value_type = schema::Address)]
     pub node: Address,
     /// The node's commitment, echoed.
+    #[schema(value_type = schema::HexBytes)]
     pub commitment: Bytes,
     /// The quote type, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -543,6 +600,7 @@ pub struct ExecRequest {
     /// The quote's userOps; session flows may have rewritten `sessionDetails`.
     pub user_ops: Vec<FilledUserOp>,
     /// `0x177eee00 ‖ 65-byte signature` over `hash` (simple mode).
+    #[schema(value_type = schema::HexBytes)]
     pub signature: Bytes,
     /// The MEE versions of the signed chains.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -578,9 +636,10 @@ impl ExecRequest {
 }
 
 /// `POST /v1/exec` response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExecResponse {
     /// The supertransaction hash, the id for `GET /v1/explorer/{hash}`.
+    #[schema(value_type = schema::Hash)]
     pub hash: B256,
 }
 
@@ -589,7 +648,7 @@ pub struct ExecResponse {
 // ---------------------------------------------------------------------------------------------
 
 /// Where a userOp is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExecutionStatus {
     /// Waiting for its time window or its turn.
@@ -635,14 +694,17 @@ impl ExecutionStatus {
 }
 
 /// `GET /v1/explorer/{hash}`: the stored supertransaction with each userOp's execution state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExplorerResponse {
     /// The supertransaction hash.
+    #[schema(value_type = schema::Hash)]
     pub hash: B256,
     /// The node's address.
+    #[schema(value_type = schema::Address)]
     pub node: Address,
     /// The node's commitment.
+    #[schema(value_type = schema::HexBytes)]
     pub commitment: Bytes,
     /// The quote type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -654,7 +716,7 @@ pub struct ExplorerResponse {
 }
 
 /// A userOp of an [`ExplorerResponse`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExplorerUserOp {
     /// The userOp as quoted (signed once executed).
@@ -664,6 +726,7 @@ pub struct ExplorerUserOp {
     pub execution_status: ExecutionStatus,
     /// The hash of the transaction that carried it, once submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Hash>)]
     pub execution_data: Option<B256>,
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -678,7 +741,7 @@ pub struct ExplorerUserOp {
 // ---------------------------------------------------------------------------------------------
 
 /// The body of every error response. The SDK shows `errors` when present, else `message`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable machine-readable code, e.g. `"QUOTE_EXPIRED"`.
     pub code: String,
@@ -690,13 +753,115 @@ pub struct ErrorBody {
 }
 
 /// One field's problem in an [`ErrorBody`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// What is wrong.
     pub msg: String,
     /// Where, e.g. `"userOps[0].nonce"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI schemas of the encodings
+// ---------------------------------------------------------------------------------------------
+
+/// OpenAPI schemas of the wire encodings the types above use through serde helpers (hex
+/// addresses, hashes and bytes, decimal-string integers), so the derived schemas describe the
+/// JSON exactly. Each is a named component of the node's OpenAPI document.
+pub mod schema {
+    use std::borrow::Cow;
+
+    use utoipa::{
+        PartialSchema, ToSchema,
+        openapi::{
+            RefOr,
+            schema::{AdditionalProperties, ObjectBuilder, Schema, Type},
+        },
+    };
+
+    fn string(pattern: &str, description: &str, example: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern))
+            .description(Some(description))
+            .examples([example])
+            .into()
+    }
+
+    macro_rules! string_schema {
+        ($(#[$doc:meta])* $name:ident, $pattern:expr, $description:expr, $example:expr) => {
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub struct $name;
+
+            impl PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    string($pattern, $description, $example)
+                }
+            }
+
+            impl ToSchema for $name {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed(stringify!($name))
+                }
+            }
+        };
+    }
+
+    string_schema!(
+        /// A 20-byte address, `0x`-prefixed hex (any case; written checksummed).
+        Address,
+        "^0x[0-9a-fA-F]{40}$",
+        "A 20-byte address, 0x-prefixed hex.",
+        "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+    );
+    string_schema!(
+        /// A 32-byte hash, `0x`-prefixed hex.
+        Hash,
+        "^0x[0-9a-fA-F]{64}$",
+        "A 32-byte hash, 0x-prefixed hex.",
+        "0x6f1d6e3b0f3c1e0e7c3b1f1a3e0d2c4b5a69788796a5b4c3d2e1f00112233445"
+    );
+    string_schema!(
+        /// Bytes of any length, `0x`-prefixed hex.
+        HexBytes,
+        "^0x([0-9a-fA-F]{2})*$",
+        "Bytes, 0x-prefixed hex (\"0x\" when empty).",
+        "0xe9ae5c53"
+    );
+    string_schema!(
+        /// An unsigned integer as a decimal string (requests may also use `0x` hex or a JSON
+        /// number).
+        DecimalString,
+        "^[0-9]+$",
+        "An unsigned integer as a decimal string. Requests may also give 0x hex or a JSON number.",
+        "75000"
+    );
+
+    /// `sessionDetails` ([`crate::session_details::SessionDetails`]): an object whose shape the
+    /// TypeScript SDK defines; documented as a free-form object.
+    #[derive(Debug)]
+    pub struct SessionDetailsJson;
+
+    impl PartialSchema for SessionDetailsJson {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+                .description(Some(
+                    "The Smart Sessions details of a userOp: mode, permissionId, signature and \
+                     enableSessionData, as the TypeScript SDK writes them.",
+                ))
+                .into()
+        }
+    }
+
+    impl ToSchema for SessionDetailsJson {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("SessionDetails")
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 //! local ports and temporary paths vary between runs.
 
 mod canned_node;
+mod crash;
 mod demo;
 mod devnet;
 mod errors;

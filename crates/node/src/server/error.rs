@@ -36,6 +36,12 @@ pub(crate) enum Rejection {
     /// A path parameter is malformed.
     #[error("{0}")]
     BadPath(String),
+    /// The node requires an API key and the request has none.
+    #[error("this node requires an API key in the x-api-key header")]
+    MissingApiKey,
+    /// The request's API key is not one of the node's.
+    #[error("the x-api-key header does not hold a valid API key")]
+    InvalidApiKey,
 }
 
 /// The status and stable code of an error.
@@ -114,6 +120,12 @@ impl IntoResponse for Rejection {
             ),
             Self::Timeout => respond(StatusCode::REQUEST_TIMEOUT, "TIMEOUT", message, None),
             Self::BadPath(_) => respond(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message, None),
+            Self::MissingApiKey => {
+                respond(StatusCode::UNAUTHORIZED, "MISSING_API_KEY", message, None)
+            }
+            Self::InvalidApiKey => {
+                respond(StatusCode::UNAUTHORIZED, "INVALID_API_KEY", message, None)
+            }
         }
     }
 }

@@ -23,6 +23,22 @@ fn tank_path(chain_id: &str, gas_tank: &str) -> Result<(u64, Address), Rejection
     Ok((chain_id, gas_tank))
 }
 
+/// The gas tank's next nonce for a sponsored quote (served by the sponsorship backend).
+#[utoipa::path(
+    get,
+    path = "/v1/sponsorship/nonce/{chainId}/{gasTankAddress}",
+    tag = "sponsorship",
+    operation_id = "sponsorshipNonce",
+    params(
+        ("chainId" = String, Path, description = "The gas tank's chain id (decimal)."),
+        ("gasTankAddress" = String, Path, description = "The gas tank's address."),
+    ),
+    responses(
+        (status = 200, description = "The nonce.", body = crate::openapi::SponsorshipNonce),
+        (status = "default", description = "An error.", body = mee_primitives::api::ErrorBody),
+    ),
+    security((), ("api_key" = [])),
+)]
 pub(super) async fn nonce(
     State(state): State<AppState>,
     Path((chain_id, gas_tank)): Path<(String, String)>,
@@ -37,6 +53,24 @@ pub(super) async fn nonce(
     }
 }
 
+/// Signs a sponsored quote's payment userOp from the gas tank and returns the quote the client
+/// then signs and executes (it replaces the node's quote).
+#[utoipa::path(
+    post,
+    path = "/v1/sponsorship/sign/{chainId}/{gasTankAddress}",
+    tag = "sponsorship",
+    operation_id = "sponsorshipSign",
+    params(
+        ("chainId" = String, Path, description = "The gas tank's chain id (decimal)."),
+        ("gasTankAddress" = String, Path, description = "The gas tank's address."),
+    ),
+    request_body(content = QuoteResponse, description = "The node's sponsored quote."),
+    responses(
+        (status = 200, description = "The sponsored quote.", body = QuoteResponse),
+        (status = "default", description = "An error.", body = mee_primitives::api::ErrorBody),
+    ),
+    security((), ("api_key" = [])),
+)]
 pub(super) async fn sign(
     State(state): State<AppState>,
     Path((chain_id, gas_tank)): Path<(String, String)>,

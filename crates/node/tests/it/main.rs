@@ -6,6 +6,7 @@ mod errors;
 mod feebump;
 mod flow;
 mod gas;
+mod ops;
 mod resume;
 mod sponsored;
 mod sponsored_sessions;
