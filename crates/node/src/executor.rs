@@ -294,6 +294,19 @@ impl Executor {
         };
         match simulation {
             None => {}
+            Some(SimulationFailure::FailedOp { index, reason })
+                if reason.starts_with("AA22")
+                    && ops
+                        .get(index)
+                        .is_some_and(|op| now_secs() <= op.upper_bound) =>
+            {
+                // The window is open by the node's clock but not by the chain's (its next block's
+                // timestamp lags behind): try again on a later tick; `advance` fails the userOp
+                // once its upper bound has passed.
+                debug!(%stx_hash, index, %reason, "userOp not yet due on chain");
+                release().await?;
+                return Ok(());
+            }
             Some(SimulationFailure::FailedOp { index, reason }) => {
                 warn!(%stx_hash, index, %reason, "simulation refused a userOp");
                 for (i, op) in ops.iter().enumerate() {
