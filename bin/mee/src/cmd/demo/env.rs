@@ -276,7 +276,7 @@ fn chain_tx(chain_id: u64, what: String, receipt: &TransactionReceipt) -> anyhow
 }
 
 /// The node's configuration over `devnet`: every chain, USDC as fee token on each, the
-/// node paymaster of the devnet, SQLite at `db`.
+/// node paymaster of the devnet, the devnet's gas tanks on Base, SQLite at `db`.
 fn node_config(devnet: &Devnet, db: &std::path::Path) -> anyhow::Result<mee_node::Config> {
     let mut text = format!(
         "listen = \"127.0.0.1:0\"\nnode_paymaster = \"{}\"\ndatabase_url = \"sqlite://{}\"\npoll_interval_ms = 100\n",
@@ -290,6 +290,16 @@ fn node_config(devnet: &Devnet, db: &std::path::Path) -> anyhow::Result<mee_node
              symbol = \"USDC\"\ndecimals = 6\nusd_price = 1.0\npermit_enabled = true\n",
             chain.chain_id(),
             chain.rpc_url()
+        ));
+    }
+    // Sponsored supertransactions are paid on Base by the devnet's two gas tanks: the account
+    // at the SDK's default tank address and the self-hosted one.
+    let tanks = devnet.gas_tanks();
+    for address in [tanks.sdk_default, tanks.self_hosted] {
+        text.push_str(&format!(
+            "\n[[gas_tanks]]\nchain_id = 8453\naddress = \"{address}\"\ntoken = \"{}\"\nowner_key = \"{}\"\n",
+            tanks.token,
+            mee_devnet::gas_tank_key().private_key
         ));
     }
     Ok(mee_node::Config::from_toml(&text)?)
