@@ -43,7 +43,7 @@ use serde::Serialize;
 
 use crate::anvil::AnvilProcess;
 pub use crate::{
-    deploy::{Method, Placed},
+    deploy::{MULTICALL3, Method, Placed},
     keys::{TestKey, node_key, test_keys},
 };
 

@@ -13,6 +13,7 @@
 //! - [`service`]: quotes, exec and the explorer ([`NodeService`]).
 //! - [`server`]: the axum router ([`router`]).
 //! - [`executor`]: one task per chain that bundles and tracks userOps.
+//! - [`fusion`]: permit and on-chain trigger (Fusion) quotes and signatures.
 //! - [`chain`], [`oracle`], [`store`]: the seams to chains, prices and storage.
 //! - [`Node`]: starting, serving and stopping.
 //!
@@ -30,6 +31,7 @@ pub mod chain;
 pub mod config;
 mod error;
 pub mod executor;
+pub mod fusion;
 mod node;
 pub mod oracle;
 pub mod server;
