@@ -107,7 +107,10 @@ impl FusionQuote {
         if let Some(trigger) = &trigger
             && trigger.amount.is_zero()
         {
-            return Err(Error::invalid_at("trigger.amount", "must be greater than 0"));
+            return Err(Error::invalid_at(
+                "trigger.amount",
+                "must be greater than 0",
+            ));
         }
         let session_nonces = std::iter::once(request.payment_info.nonce)
             .chain(request.user_ops.iter().map(|op| op.nonce));
@@ -229,8 +232,10 @@ impl Authorization {
                     proof,
                 ))
             }
-            Self::OnChain { tx, .. } => on_chain_user_op_signature(&tx.encoded, proof, lower, upper)
-                .map_err(|e| Error::InvalidSignature(format!("trigger transaction: {e}"))),
+            Self::OnChain { tx, .. } => {
+                on_chain_user_op_signature(&tx.encoded, proof, lower, upper)
+                    .map_err(|e| Error::InvalidSignature(format!("trigger transaction: {e}")))
+            }
         }
     }
 }
@@ -276,8 +281,8 @@ pub async fn authorization(
     };
     // A permit quote may be signed on-chain instead (the SDK falls back when the permit cannot
     // be prepared); anything else must use its own mode.
-    let accepted = prefix == expected
-        || (quote_type == QuoteType::Permit && prefix == ON_CHAIN_MODE_PREFIX);
+    let accepted =
+        prefix == expected || (quote_type == QuoteType::Permit && prefix == ON_CHAIN_MODE_PREFIX);
     if !accepted {
         return Err(Error::InvalidSignature(format!(
             "a {:?} quote must be signed with the prefix 0x{}",
@@ -328,8 +333,8 @@ async fn permit_authorization(
             permit.permit_typehash
         )));
     }
-    let chain_id = u64::try_from(permit.chain_id)
-        .map_err(|_| bad(format!("chain id {}", permit.chain_id)))?;
+    let chain_id =
+        u64::try_from(permit.chain_id).map_err(|_| bad(format!("chain id {}", permit.chain_id)))?;
     if !quoted
         .iter()
         .any(|op| op.chain_id == chain_id && op.user_op.sender == permit.spender)
@@ -359,7 +364,12 @@ async fn permit_authorization(
             .await?
             .ok()
             .and_then(|out| B256::abi_decode(&out).ok())
-            .ok_or_else(|| bad(format!("token {} on chain {chain_id} has no EIP-2612 permit", permit.token)))
+            .ok_or_else(|| {
+                bad(format!(
+                    "token {} on chain {chain_id} has no EIP-2612 permit",
+                    permit.token
+                ))
+            })
     };
     let separator = read(IFusionToken::DOMAIN_SEPARATORCall {}.abi_encode()).await?;
     if separator != permit.domain_separator {
@@ -485,7 +495,10 @@ mod tests {
         let trigger = fusion.trigger.as_ref().unwrap();
         assert_eq!(trigger.amount, U256::from(3_000_000u64));
         assert_eq!(trigger.gas_limit, Some(75_000));
-        assert_eq!(fusion.fee_payer(&r.payment_info), Some(EOA.parse().unwrap()));
+        assert_eq!(
+            fusion.fee_payer(&r.payment_info),
+            Some(EOA.parse().unwrap())
+        );
     }
 
     #[test]
@@ -569,6 +582,10 @@ mod tests {
             amount: U256::from(7),
         }
         .abi_encode();
-        assert!(plain.windows(expected.len()).any(|w| w == expected.as_slice()));
+        assert!(
+            plain
+                .windows(expected.len())
+                .any(|w| w == expected.as_slice())
+        );
     }
 }

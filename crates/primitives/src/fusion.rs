@@ -181,7 +181,14 @@ pub fn permit_digest(
 ) -> B256 {
     let struct_hash =
         keccak256((PERMIT_TYPEHASH, owner, spender, value, nonce, deadline).abi_encode());
-    keccak256([&[0x19, 0x01], domain_separator.as_slice(), struct_hash.as_slice()].concat())
+    keccak256(
+        [
+            &[0x19, 0x01],
+            domain_separator.as_slice(),
+            struct_hash.as_slice(),
+        ]
+        .concat(),
+    )
 }
 
 /// The EIP-712 domain separator `EIP712Domain(string name,string version,uint256 chainId,address
@@ -423,7 +430,11 @@ mod tests {
         assert_eq!(U256::from_be_slice(word(8)), U256::from(100));
         assert_eq!(U256::from_be_slice(word(9)), U256::from(280));
         assert_eq!(U256::from_be_slice(word(10)), U256::from(28));
-        assert_eq!(U256::from_be_slice(word(13)), U256::from(13 * 32), "proof offset");
+        assert_eq!(
+            U256::from_be_slice(word(13)),
+            U256::from(13 * 32),
+            "proof offset"
+        );
         assert_eq!(U256::from_be_slice(word(14)), U256::from(2));
         assert_eq!(word(15), proof[0].as_slice());
         assert_eq!(word(16), proof[1].as_slice());
@@ -464,7 +475,10 @@ mod tests {
         // EIP-1559 keeps its own type byte.
         let eip1559 = [0x02, 0xc1, 0x80];
         let sig = on_chain_user_op_signature(&eip1559, &[], 1, 2).unwrap();
-        assert_eq!(hex::encode(&sig), "177eee0102c18000000000000001000000000002");
+        assert_eq!(
+            hex::encode(&sig),
+            "177eee0102c18000000000000001000000000002"
+        );
         assert_eq!(
             on_chain_user_op_signature(&[0x01, 0xc0], &[], 1, 2),
             Err(TriggerTxError::UnsupportedType(1))

@@ -6,8 +6,8 @@ mod supertx;
 
 use std::path::Path;
 
-use alloy::{primitives::U256, providers::Provider};
 use alloy::sol_types::SolCall;
+use alloy::{primitives::U256, providers::Provider};
 use mee_contracts::{entry_point, tokens::TestUSDC, utils::Multicall3};
 use mee_devnet::{Devnet, DevnetError, MULTICALL3, Method};
 use mee_primitives::{

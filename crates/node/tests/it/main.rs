@@ -3,4 +3,5 @@
 mod common;
 mod errors;
 mod flow;
+mod fusion;
 mod resume;
