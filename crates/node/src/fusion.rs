@@ -24,7 +24,7 @@ use alloy::{
 };
 use mee_primitives::{
     addresses::SMART_SESSIONS,
-    api::{ExecRequest, FilledUserOp, PaymentInfo, QuoteRequest, QuoteType, TokenTrigger},
+    api::{FilledUserOp, PaymentInfo, QuoteRequest, QuoteResponse, QuoteType, TokenTrigger},
     execution::{Call, encode_execute_single},
     fusion::{
         OnChainTriggerSignature, PERMIT_TYPEHASH, SdkPermitSignature, on_chain_user_op_signature,
@@ -246,7 +246,7 @@ pub trait ChainLookup: Sync {
     fn chain_client(&self, chain_id: u64) -> Result<&dyn ChainClient>;
 }
 
-/// Reads and checks the exec body's signature for the stored quote (`root`, `quote_type`).
+/// Reads and checks the exec body's `signature` for the stored `quote`.
 ///
 /// Permit: the typehash is EIP-2612's, the domain separator and nonce are the token's on the
 /// trigger chain, the spender is an account of the supertransaction on that chain, and the
@@ -255,15 +255,13 @@ pub trait ChainLookup: Sync {
 /// and is `confirmations` deep; a pending one is waited for up to `wait`.
 pub async fn authorization(
     chains: &dyn ChainLookup,
-    request: &ExecRequest,
-    quote_type: QuoteType,
-    eoa: Option<Address>,
-    root: B256,
-    quoted: &[FilledUserOp],
+    signature: &[u8],
+    quote: &QuoteResponse,
     confirmations: u64,
     wait: Duration,
 ) -> Result<Authorization> {
-    let signature = &request.signature;
+    let quote_type = quote.quote_type.unwrap_or_default();
+    let (root, quoted, eoa) = (quote.hash, &quote.user_ops, quote.payment_info.eoa);
     let prefix: [u8; 4] = signature
         .get(..4)
         .and_then(|p| p.try_into().ok())

@@ -598,11 +598,8 @@ impl NodeService {
         // The signature: simple mode (the root signed), or a Fusion permit or trigger transaction.
         let authorization = fusion::authorization(
             self,
-            &request,
-            quote.quote_type.unwrap_or_default(),
-            quote.payment_info.eoa,
-            hash,
-            &quote.user_ops,
+            &request.signature,
+            quote,
             self.config.confirmations,
             std::time::Duration::from_secs(self.config.limits.request_timeout_secs / 2),
         )
