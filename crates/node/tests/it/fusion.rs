@@ -463,3 +463,102 @@ async fn fusion_quotes_are_checked() {
         "payment call {payment_call}"
     );
 }
+
+/// The Rust SDK against the node over HTTP: `fusion_quote` + `sign_permit_quote`, then
+/// `fusion_quote` + `sign_on_chain_quote`, each moving USDC from the EOA through its account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_sdk_fusion_permit_and_on_chain() {
+    use mee_sdk::{
+        MeeClient,
+        account::{ChainConfig, MultichainAccount},
+        fusion::{FusionMode, Trigger},
+        instruction::Erc20Instruction,
+        payment::FeeToken,
+        quote::QuoteParams,
+    };
+
+    let node = TestNode::start().await;
+    let running = node
+        .node
+        .clone()
+        .spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("node serves");
+    let owner = node.devnet.test_keys()[7].signer();
+    let rpc_url = node.devnet.chain(BASE).unwrap().rpc_url().to_owned();
+    let account = MultichainAccount::builder()
+        .signer(owner.address())
+        .index(35)
+        .chain(ChainConfig::new(BASE).rpc_url(rpc_url))
+        .connect()
+        .await
+        .expect("account");
+    let sca = account.address_on(BASE).unwrap();
+    let client = MeeClient::builder()
+        .url(running.url())
+        .account(account)
+        .connect()
+        .await
+        .expect("client");
+    let fee_token = FeeToken {
+        address: DEVNET_USDC,
+        chain_id: BASE,
+    };
+
+    // Permit: 2 USDC to a recipient, the account deployed by the payment userOp.
+    let recipient = Address::repeat_byte(0x5e);
+    let amount = usdc(2);
+    let params = QuoteParams::new()
+        .fee_token(fee_token.clone())
+        .instruction(Erc20Instruction::transfer(BASE, DEVNET_USDC, recipient, amount).build());
+    let fusion = client
+        .fusion_quote(
+            params,
+            Trigger::new(DEVNET_USDC, BASE, amount),
+            FusionMode::Permit,
+        )
+        .await
+        .expect("permit quote");
+    assert_eq!(fusion.quote.quote_type, Some(QuoteType::Permit));
+    let fee = fee_of(&fusion.quote);
+    assert_eq!(fusion.trigger.amount, amount + fee);
+    let eoa_before = node.usdc_balance(BASE, owner.address()).await;
+    let signed = client
+        .sign_permit_quote(&fusion, &owner)
+        .await
+        .expect("permit");
+    let hash = client.exec(&signed).await.expect("exec");
+    assert_all_succeeded(&node, hash).await;
+    assert_eq!(node.usdc_balance(BASE, recipient).await, amount);
+    assert_eq!(
+        node.usdc_balance(BASE, owner.address()).await,
+        eoa_before - amount - fee
+    );
+
+    // On-chain: 1 USDC kept in the (now deployed) account, authorised by an approve ‖ hash.
+    let amount = usdc(1);
+    let before = node.usdc_balance(BASE, sca).await;
+    let eoa_before = node.usdc_balance(BASE, owner.address()).await;
+    let fusion = client
+        .fusion_quote(
+            QuoteParams::new().fee_token(fee_token),
+            Trigger::new(DEVNET_USDC, BASE, amount),
+            FusionMode::OnChain,
+        )
+        .await
+        .expect("on-chain quote");
+    assert_eq!(fusion.quote.quote_type, Some(QuoteType::Onchain));
+    let fee = fee_of(&fusion.quote);
+    let signed = client
+        .sign_on_chain_quote(&fusion, &node.wallet(BASE, owner.clone()), 1)
+        .await
+        .expect("trigger transaction");
+    let hash = client.exec(&signed).await.expect("exec");
+    assert_all_succeeded(&node, hash).await;
+    assert_eq!(node.usdc_balance(BASE, sca).await, before + amount);
+    assert_eq!(
+        node.usdc_balance(BASE, owner.address()).await,
+        eoa_before - amount - fee
+    );
+    running.stop().await.expect("node stops");
+}
