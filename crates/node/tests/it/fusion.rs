@@ -509,7 +509,7 @@ async fn rust_sdk_fusion_permit_and_on_chain() {
     let recipient = Address::repeat_byte(0x5e);
     let amount = usdc(2);
     let params = QuoteParams::new()
-        .fee_token(fee_token.clone())
+        .fee_token(fee_token)
         .instruction(Erc20Instruction::transfer(BASE, DEVNET_USDC, recipient, amount).build());
     let fusion = client
         .fusion_quote(
