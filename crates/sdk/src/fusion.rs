@@ -473,6 +473,72 @@ mod tests {
         );
     }
 
+    /// `tests/vectors/fusion.json`, written by the TypeScript SDK's own functions.
+    fn vectors() -> serde_json::Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/vectors/fusion.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fusion.json")).unwrap()
+    }
+
+    fn vector_fusion(case: &serde_json::Value, owner: Address) -> (MultichainAccount, FusionQuote) {
+        let (account, mut fusion) = fusion(owner);
+        let parse_u256 = |v: &serde_json::Value| v.as_str().map(|s| s.parse::<U256>().unwrap());
+        fusion.spender = case["spender"].as_str().unwrap().parse().unwrap();
+        fusion.quote.hash = case["quoteHash"].as_str().unwrap().parse().unwrap();
+        fusion.trigger.amount = parse_u256(&case["amount"]).unwrap();
+        fusion.trigger.approval_amount = parse_u256(&case["approvalAmount"]);
+        (account, fusion)
+    }
+
+    #[test]
+    fn permit_signatures_equal_the_typescript_sdk() {
+        let file = vectors();
+        let cases = file["permits"].as_array().unwrap();
+        assert!(!cases.is_empty());
+        for case in cases {
+            let signer: PrivateKeySigner =
+                case["ownerPrivateKey"].as_str().unwrap().parse().unwrap();
+            let (account, fusion) = vector_fusion(case, signer.address());
+            let nonce: U256 = case["nonce"].as_str().unwrap().parse().unwrap();
+            let domain: B256 = case["domainSeparator"].as_str().unwrap().parse().unwrap();
+            assert_eq!(
+                domain,
+                token_domain_separator("USD Coin", "2", 8453, DEVNET_USDC)
+            );
+            let signed = sign_permit(&account, &fusion, nonce, domain, &signer).unwrap();
+            assert_eq!(
+                signed.signature.to_string(),
+                case["signature"].as_str().unwrap(),
+                "{}",
+                case["name"]
+            );
+        }
+    }
+
+    #[test]
+    fn on_chain_triggers_equal_the_typescript_sdk() {
+        let file = vectors();
+        let cases = file["onChain"].as_array().unwrap();
+        assert!(!cases.is_empty());
+        for case in cases {
+            let (account, fusion) = vector_fusion(case, Address::repeat_byte(9));
+            assert_eq!(
+                on_chain_call_data(&fusion).to_string(),
+                case["callData"].as_str().unwrap(),
+                "{}",
+                case["name"]
+            );
+            let tx_hash: B256 = case["txHash"].as_str().unwrap().parse().unwrap();
+            let signed = on_chain_exec_request(&account, &fusion, tx_hash).unwrap();
+            assert_eq!(
+                signed.signature.to_string(),
+                case["signature"].as_str().unwrap()
+            );
+        }
+    }
+
     #[test]
     fn approval_amount_overrides_the_allowance() {
         let (_, mut fusion) = fusion(Address::repeat_byte(9));
