@@ -129,8 +129,11 @@ impl FusionQuote {
     }
 
     /// The EOA that pays the fee by `transferFrom`, when the trigger token is the fee token on
-    /// the fee chain (the trigger's allowance then covers the fee too).
+    /// the fee chain (the trigger's allowance then covers the fee too); never when sponsored.
     pub fn fee_payer(&self, payment: &PaymentInfo) -> Option<Address> {
+        if payment.sponsored {
+            return None;
+        }
         let trigger = self.trigger.as_ref()?;
         (trigger.token_address == payment.token && trigger.chain_id == payment.chain_id)
             .then_some(self.eoa)
@@ -178,6 +181,9 @@ pub enum Authorization {
         permit: SdkPermitSignature,
         /// The owner who signed it.
         signer: Address,
+        /// Whether the payment userOp is a sponsor's (then the first userOp of the user on the
+        /// trigger chain submits the permit).
+        sponsored: bool,
     },
     /// `0x177eee01`: a mined transaction carrying the root.
     OnChain {
@@ -217,11 +223,17 @@ impl Authorization {
         let (lower, upper) = (op.lower_bound_timestamp, op.upper_bound_timestamp);
         match self {
             Self::Simple { raw, .. } => Ok(full_user_op_signature(root, lower, upper, proof, raw)),
-            Self::Permit { permit, .. } => {
-                // The first userOp on the trigger chain submits the permit; the others only
-                // check it was signed.
+            Self::Permit {
+                permit, sponsored, ..
+            } => {
+                // The user's first userOp on the trigger chain submits the permit; the others
+                // only check it was signed.
                 let chain = permit.chain_id.saturating_to::<u64>();
-                let first_on_chain = quoted.iter().position(|o| o.chain_id == chain);
+                let first_on_chain = quoted
+                    .iter()
+                    .enumerate()
+                    .skip(usize::from(*sponsored))
+                    .find_map(|(i, o)| (o.chain_id == chain).then_some(i));
                 let is_permit_tx = first_on_chain == Some(index);
                 Ok(permit_user_op_signature(
                     permit,
@@ -290,7 +302,13 @@ pub async fn authorization(
     }
     match prefix {
         ERC20_PERMIT_MODE_PREFIX => {
-            permit_authorization(chains, signature, eoa, root, quoted).await
+            let (permit, signer) =
+                permit_authorization(chains, signature, eoa, root, quoted).await?;
+            Ok(Authorization::Permit {
+                permit,
+                signer,
+                sponsored: quote.payment_info.sponsored,
+            })
         }
         ON_CHAIN_MODE_PREFIX => {
             on_chain_authorization(chains, signature, root, confirmations, wait).await
@@ -322,7 +340,7 @@ async fn permit_authorization(
     eoa: Option<Address>,
     root: B256,
     quoted: &[FilledUserOp],
-) -> Result<Authorization> {
+) -> Result<(SdkPermitSignature, Address)> {
     let bad = |m: String| Error::InvalidSignature(format!("permit: {m}"));
     let permit = SdkPermitSignature::decode(signature).map_err(|e| bad(e.to_string()))?;
     if permit.permit_typehash != PERMIT_TYPEHASH {
@@ -387,7 +405,7 @@ async fn permit_authorization(
             permit.nonce
         )));
     }
-    Ok(Authorization::Permit { permit, signer })
+    Ok((permit, signer))
 }
 
 async fn on_chain_authorization(
@@ -530,6 +548,14 @@ mod tests {
             FusionQuote::from_request(&request("mm-dtk", usdc_trigger(), Some(EOA))),
             Err(Error::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn sponsored_fusion_quotes_never_pull_the_fee_from_the_eoa() {
+        let mut r = request("permit", usdc_trigger(), Some(EOA));
+        r.payment_info.sponsored = true;
+        let fusion = FusionQuote::from_request(&r).unwrap().unwrap();
+        assert_eq!(fusion.fee_payer(&r.payment_info), None);
     }
 
     #[test]
