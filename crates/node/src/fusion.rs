@@ -583,6 +583,92 @@ mod tests {
         ));
     }
 
+    fn filled(chain_id: u64) -> FilledUserOp {
+        FilledUserOp {
+            user_op: mee_primitives::api::UserOpJson {
+                sender: Address::repeat_byte(1),
+                nonce: U256::ZERO,
+                init_code: Bytes::new(),
+                call_data: Bytes::new(),
+                call_gas_limit: 1,
+                verification_gas_limit: 1,
+                max_fee_per_gas: 1,
+                max_priority_fee_per_gas: 1,
+                paymaster_and_data: Bytes::new(),
+                pre_verification_gas: U256::ZERO,
+                signature: None,
+            },
+            user_op_hash: B256::ZERO,
+            mee_user_op_hash: B256::ZERO,
+            lower_bound_timestamp: 10,
+            upper_bound_timestamp: 20,
+            max_gas_limit: 1,
+            max_fee_per_gas: 1,
+            chain_id,
+            eip7702_auth: None,
+            is_clean_up_user_op: false,
+            session_details: None,
+            short_encoding: false,
+            metadata: None,
+            execution_simulation_retry_delay: None,
+        }
+    }
+
+    /// The `isPermitTx` word of a full permit userOp signature.
+    fn is_permit_tx(signature: &[u8]) -> bool {
+        signature[4 + 6 * 32 + 31] == 1
+    }
+
+    #[test]
+    fn only_the_users_first_userop_on_the_trigger_chain_submits_the_permit() {
+        let permit = SdkPermitSignature {
+            token: Address::repeat_byte(2),
+            spender: Address::repeat_byte(1),
+            domain_separator: B256::repeat_byte(3),
+            permit_typehash: PERMIT_TYPEHASH,
+            amount: U256::from(5),
+            chain_id: U256::from(8453),
+            nonce: U256::ZERO,
+            v: 27,
+            r: B256::repeat_byte(4),
+            s: B256::repeat_byte(5),
+        };
+        let quoted = [filled(10), filled(8453), filled(8453), filled(10)];
+        let flags = |sponsored: bool| -> Vec<bool> {
+            let auth = Authorization::Permit {
+                permit,
+                signer: Address::repeat_byte(6),
+                sponsored,
+            };
+            (0..quoted.len())
+                .map(|i| {
+                    let sig = auth
+                        .user_op_signature(i, &quoted, B256::repeat_byte(7), &[])
+                        .unwrap();
+                    is_permit_tx(&sig)
+                })
+                .collect()
+        };
+        assert_eq!(flags(false), [false, true, false, false]);
+        let quoted_on_trigger_chain = [filled(8453), filled(8453), filled(10)];
+        let auth = |sponsored| Authorization::Permit {
+            permit,
+            signer: Address::repeat_byte(6),
+            sponsored,
+        };
+        let first = |sponsored, i| {
+            is_permit_tx(
+                &auth(sponsored)
+                    .user_op_signature(i, &quoted_on_trigger_chain, B256::ZERO, &[])
+                    .unwrap(),
+            )
+        };
+        assert!(first(false, 0), "the payment op submits the permit");
+        assert!(!first(false, 1));
+        assert!(!first(true, 0), "a sponsor's payment op does not");
+        assert!(first(true, 1), "the user's first op does");
+    }
+
     #[test]
     fn payment_call_data_uses_transfer_from_for_the_eoa() {
         let token = Address::repeat_byte(1);
