@@ -562,3 +562,80 @@ async fn rust_sdk_fusion_permit_and_on_chain() {
     );
     running.stop().await.expect("node stops");
 }
+
+/// An on-chain quote with a custom-call trigger (`POST /v1/quote`, no token trigger): the fee
+/// comes from the funded account; a transaction without the hash, or from another sender, is
+/// refused; the EOA's own transaction carrying the hash executes the supertransaction.
+#[tokio::test]
+async fn custom_call_on_chain_trigger() {
+    let node = TestNode::start().await;
+    let _executors = Executors::start(&node);
+    let keys = node.devnet.test_keys();
+    let owner = keys[1].signer();
+    let account = Account::new(&node, owner.clone(), 36).await;
+    node.fund_usdc(BASE, keys[0].signer(), account.address, usdc(20))
+        .await;
+    let recipient = Address::repeat_byte(0x5f);
+    let op = account
+        .transfer_op(&node, BASE, recipient, usdc(4), false)
+        .await;
+    let mut payment = account.payment(&node, true).await;
+    payment.eoa = Some(owner.address());
+    let mut request = quote_request(vec![op], payment);
+    request.quote_type = QuoteType::Onchain;
+    let quote = node.quote(&request).await;
+    assert_eq!(quote.quote_type, Some(QuoteType::Onchain));
+    let fee = fee_of(&quote);
+
+    let send = |signer: PrivateKeySigner, data: alloy::primitives::Bytes| {
+        let wallet = node.wallet(BASE, signer);
+        async move {
+            let tx = TransactionRequest::default()
+                .with_to(Address::repeat_byte(0x42))
+                .with_input(data);
+            let receipt = wallet
+                .send_transaction(tx)
+                .await
+                .expect("send")
+                .get_receipt()
+                .await
+                .expect("mined");
+            OnChainTriggerSignature {
+                tx_hash: receipt.transaction_hash,
+                chain_id: BASE,
+            }
+        }
+    };
+    let exec_with =
+        |signature: OnChainTriggerSignature| ExecRequest::new(quote.clone(), signature.encode());
+
+    // Calldata that does not end with the hash.
+    let wrong = send(owner.clone(), vec![0x15, 0x0b, 0x7a, 0x02].into()).await;
+    let (status, body) = node.post("/v1/exec", &exec_with(wrong)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("does not end"),
+        "{body}"
+    );
+
+    // The hash, but sent by someone else.
+    let stranger = send(keys[2].signer(), on_chain_trigger_calldata(&[], quote.hash)).await;
+    let (status, body) = node.post("/v1/exec", &exec_with(stranger)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("owned by"),
+        "{body}"
+    );
+
+    // The owner's transaction carrying the hash.
+    let trigger = send(owner.clone(), on_chain_trigger_calldata(&[], quote.hash)).await;
+    let (status, body) = node.post("/v1/exec", &exec_with(trigger)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_all_succeeded(&node, quote.hash).await;
+    assert_eq!(node.usdc_balance(BASE, recipient).await, usdc(4));
+    assert_eq!(
+        node.usdc_balance(BASE, account.address).await,
+        usdc(16) - fee,
+        "the account paid the fee"
+    );
+}
