@@ -162,7 +162,7 @@ pub struct QuoteRequest {
     /// Simulation options (echoed, not interpreted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation: Option<Value>,
-    /// The Fusion trigger (echoed, not interpreted).
+    /// The Fusion token trigger (read with [`TokenTrigger::from_value`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Value>,
     /// Free-form tags.
@@ -590,7 +590,8 @@ pub struct ExecRequest {
     pub payment_info: PaymentInfo,
     /// The quote's userOps; session flows may have rewritten `sessionDetails`.
     pub user_ops: Vec<FilledUserOp>,
-    /// `0x177eee00 ‖ 65-byte signature` over `hash` (simple mode).
+    /// `0x177eee00 ‖ 65-byte signature` over `hash` (simple mode), or a Fusion authorisation:
+    /// `0x177eee02 ‖ permit` or `0x177eee01 ‖ (txHash, chainId)` ([`crate::fusion`]).
     pub signature: Bytes,
     /// The MEE versions of the signed chains.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -602,7 +603,7 @@ pub struct ExecRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub is_eip712_trusted_sponsorship_supported: Option<bool>,
-    /// The Fusion trigger (echoed, not interpreted).
+    /// The Fusion token trigger (read with [`TokenTrigger::from_value`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Value>,
 }
