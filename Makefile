@@ -9,7 +9,7 @@ COMPAT_STAMP := tests/compat/node_modules/.package-lock.json
 .PHONY: setup demo test test-contracts test-rust test-compat test-api postgres lint fmt bench vectors clean
 
 # TypeScript SDK flows that pass against our node today (tests/compat/README.md lists the rest).
-COMPAT_FLOWS ?= accounts,supertx,sessions,grant,sponsored,large-enable,eip7702
+COMPAT_FLOWS ?= accounts,supertx,sessions,grant,sponsored,large-enable,eip7702,fusion
 
 ## setup: install the pinned npm toolchain (idempotent: reruns only when package-lock.json changes)
 setup: $(NPM_STAMP)

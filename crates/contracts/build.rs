@@ -75,6 +75,11 @@ const CONTRACTS: &[Module] = &[
         "Test tokens for local chains.",
         &[("TestUSDC", "src/tokens/TestUSDC.sol")],
     ),
+    (
+        "utils",
+        "Chain utilities the devnet provides (Multicall3).",
+        &[("Multicall3", "src/utils/Multicall3.sol")],
+    ),
 ];
 
 fn main() {

@@ -15,7 +15,7 @@
 
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
-    primitives::{Address, B256, Bytes, U256, b256},
+    primitives::{Address, B256, Bytes, U256, address, b256},
     providers::{Provider, ProviderBuilder, ext::AnvilApi},
     rpc::types::TransactionRequest,
     sol_types::SolConstructor,
@@ -30,6 +30,7 @@ use mee_contracts::{
     },
     sessions::{SmartSession, SmartSessionViews},
     tokens::TestUSDC,
+    utils::Multicall3,
     validators::{K1MeeValidator, K1MeeValidator7702},
 };
 use mee_primitives::addresses::{
@@ -39,6 +40,10 @@ use mee_primitives::addresses::{
 use serde::Serialize;
 
 use crate::{DevnetError, keys};
+
+/// Multicall3's canonical address (the same on most EVM chains). viem's `multicall`, and through
+/// it the TypeScript SDK's permit detection, calls it.
+pub const MULTICALL3: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
 
 /// The salt of the devnet's own CREATE2 placements (the node paymaster, the Smart Sessions views).
 const DEVNET_SALT: B256 =
@@ -241,6 +246,11 @@ pub(crate) fn placements() -> Vec<Placement> {
         ),
     ]);
     list.push(node_paymaster());
+    list.push(Placement::copied(
+        "Multicall3",
+        MULTICALL3,
+        Multicall3::BYTECODE.clone(),
+    ));
     list
 }
 

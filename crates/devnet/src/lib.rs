@@ -44,7 +44,7 @@ use serde::Serialize;
 
 use crate::anvil::AnvilProcess;
 pub use crate::{
-    deploy::{Method, Placed},
+    deploy::{MULTICALL3, Method, Placed},
     gas_tank::{GasTanks, gas_tank_deployment, gas_tank_key},
     keys::{TestKey, node_key, test_keys},
 };

@@ -129,6 +129,21 @@ pub struct BundleReceipt {
     pub outcomes: Vec<UserOpOutcome>,
 }
 
+/// A signed transaction as it was sent, for Fusion on-chain triggers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTransaction {
+    /// Its sender.
+    pub from: Address,
+    /// Its calldata.
+    pub input: Bytes,
+    /// The signed transaction, EIP-2718 encoded (RLP list for legacy, `type ‖ rlp` otherwise).
+    pub encoded: Bytes,
+    /// The block it was mined in, once mined.
+    pub block_number: Option<u64>,
+    /// Whether it succeeded, once mined.
+    pub success: Option<bool>,
+}
+
 /// One chain, as the node uses it.
 #[async_trait]
 pub trait ChainClient: Send + Sync + std::fmt::Debug {
@@ -165,6 +180,14 @@ pub trait ChainClient: Send + Sync + std::fmt::Debug {
         user_op_hash: B256,
         from_block: u64,
     ) -> Result<Option<(BundleReceipt, UserOpOutcome)>>;
+    /// A transaction by hash with its inclusion (Fusion on-chain triggers); `None` when the
+    /// chain does not know it.
+    async fn signed_transaction(&self, tx_hash: B256) -> Result<Option<SignedTransaction>> {
+        let _ = tx_hash;
+        Err(Error::Unsupported(
+            "reading trigger transactions on this chain client".into(),
+        ))
+    }
 }
 
 /// A [`ChainClient`] over JSON-RPC.
@@ -295,6 +318,31 @@ fn outcomes(logs: &[alloy::rpc::types::Log]) -> Vec<UserOpOutcome> {
 impl ChainClient for RpcChainClient {
     fn chain_id(&self) -> u64 {
         self.chain_id
+    }
+
+    async fn signed_transaction(&self, tx_hash: B256) -> Result<Option<SignedTransaction>> {
+        use alloy::{consensus::Transaction as _, eips::Encodable2718};
+        let Some(tx) = self
+            .provider
+            .get_transaction_by_hash(tx_hash)
+            .await
+            .map_err(|e| self.err(e))?
+        else {
+            return Ok(None);
+        };
+        let receipt = self
+            .provider
+            .get_transaction_receipt(tx_hash)
+            .await
+            .map_err(|e| self.err(e))?;
+        let envelope = tx.inner.inner();
+        Ok(Some(SignedTransaction {
+            from: tx.inner.signer(),
+            input: envelope.input().clone(),
+            encoded: envelope.encoded_2718().into(),
+            block_number: receipt.as_ref().and_then(|r| r.block_number),
+            success: receipt.map(|r| r.status()),
+        }))
     }
 
     fn node_address(&self) -> Address {

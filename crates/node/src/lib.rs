@@ -18,6 +18,7 @@
 //! - [`sponsorship`]: gas tanks paying for sponsored supertransactions.
 //! - [`gas`]: gas limits from simulation at quote time.
 //! - [`eip7702`]: EIP-7702 authorizations (EOAs used as accounts).
+//! - [`fusion`]: permit and on-chain trigger (Fusion) quotes and signatures.
 //! - [`chain`], [`oracle`], [`store`]: the seams to chains, prices and storage.
 //! - [`Node`]: starting, serving and stopping.
 //!
@@ -36,6 +37,7 @@ pub mod config;
 pub mod eip7702;
 mod error;
 pub mod executor;
+pub mod fusion;
 pub mod gas;
 pub mod metrics;
 mod node;

@@ -3,7 +3,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use alloy::{
-    primitives::{Address, B256, Bytes, Signature, U256},
+    primitives::{Address, B256, Bytes, U256},
     signers::{SignerSync, local::PrivateKeySigner},
     sol,
     sol_types::{SolCall, SolValue},
@@ -13,13 +13,9 @@ use mee_primitives::{
     addresses::{MEE_2_0_0, SMART_SESSIONS},
     api::{
         ExecRequest, ExplorerResponse, ExplorerUserOp, FilledUserOp, InfoResponse, PaymentToken,
-        QuoteRequest, QuoteResponse, QuoteType, SupportedChain, SupportedGasTokens, UserOpJson,
+        QuoteRequest, QuoteResponse, SupportedChain, SupportedGasTokens, UserOpJson,
     },
-    execution::{Call, encode_execute_single},
-    mee_signature::{
-        MeeUserOp, SIMPLE_MODE_PREFIX, full_user_op_signature, short_user_op_signature,
-        supertransaction_tree,
-    },
+    mee_signature::{MeeUserOp, short_user_op_signature, supertransaction_tree},
     nonce::NonceKey,
     session::SmartSessionMode,
     session_details::SessionDetails,
@@ -31,6 +27,7 @@ use crate::{
     chain::{ChainClient, GasFees},
     config::{Config, FeeTokenConfig},
     error::{Error, Result},
+    fusion::{self, FusionQuote},
     gas,
     oracle::{PriceOracle, UsdPrice, fee_in_token, format_units},
     sponsorship::{self, GasTanks},
@@ -38,11 +35,6 @@ use crate::{
 };
 
 sol! {
-    /// The ERC-20 functions the node calls.
-    interface IERC20 {
-        function transfer(address to, uint256 amount) external returns (bool);
-    }
-
     /// The MEE validator's owner lookup.
     interface IMeeValidator {
         function getOwner(address account) external view returns (address);
@@ -195,18 +187,14 @@ impl NodeService {
     pub async fn quote(&self, request: QuoteRequest) -> Result<QuoteResponse> {
         let now = now_secs();
         let limits = &self.config.limits;
-        if request.quote_type != QuoteType::Simple {
-            return Err(Error::Unsupported(format!(
-                "quote type {:?}",
-                request.quote_type.as_str()
-            )));
-        }
+        let fusion = FusionQuote::from_request(&request)?;
         let payment = &request.payment_info;
         let tank = if payment.sponsored {
             Some(self.gas_tanks.for_payment(payment)?)
         } else {
             None
         };
+        let fee_payer = fusion.as_ref().and_then(|f| f.fee_payer(payment));
         if request.user_ops.is_empty() {
             return Err(Error::invalid_at(
                 "userOps",
@@ -303,14 +291,7 @@ impl NodeService {
         };
         let mut drafts = Vec::with_capacity(request.user_ops.len() + 1);
         let payment_call = |amount: U256| {
-            encode_execute_single(&Call::new(
-                payment.token,
-                IERC20::transferCall {
-                    to: self.fee_receiver,
-                    amount,
-                }
-                .abi_encode(),
-            ))
+            fusion::payment_call_data(payment.token, fee_payer, self.fee_receiver, amount)
         };
         drafts.push(Draft {
             op: self.user_op(
@@ -723,18 +704,16 @@ impl NodeService {
             )));
         }
 
-        // The signature: simple mode, personal_sign of the root.
-        let signature = &request.signature;
-        if signature.len() != 69 || signature[..4] != SIMPLE_MODE_PREFIX {
-            return Err(Error::InvalidSignature(
-                "expected 0x177eee00 followed by a 65-byte signature".into(),
-            ));
-        }
-        let raw = &signature[4..];
-        let signer = Signature::from_raw(raw)
-            .ok()
-            .and_then(|sig| sig.recover_address_from_msg(hash.as_slice()).ok())
-            .ok_or_else(|| Error::InvalidSignature("the signature does not recover".into()))?;
+        // The signature: simple mode (the root signed), or a Fusion permit or trigger transaction.
+        let authorization = fusion::authorization(
+            self,
+            &request.signature,
+            quote,
+            self.config.confirmations,
+            std::time::Duration::from_secs(self.config.limits.request_timeout_secs / 2),
+        )
+        .await?;
+        let signer = authorization.signer();
 
         let mut records = Vec::with_capacity(ops.len());
         let mut owners: HashMap<(u64, Address), Address> = HashMap::new();
@@ -761,6 +740,11 @@ impl NodeService {
                             "a Smart Sessions userOp needs its session details",
                         )
                     })?;
+                let raw = authorization.simple_signature().ok_or_else(|| {
+                    Error::InvalidSignature(
+                        "Smart Sessions userOps need a simple-mode signature".into(),
+                    )
+                })?;
                 session_signature(i, details, ours.chain_id, signer, hash, &proof, raw)?
             } else {
                 let owner = match owners.get(&(ours.chain_id, op.sender)) {
@@ -779,13 +763,7 @@ impl NodeService {
                         op.sender
                     )));
                 }
-                full_user_op_signature(
-                    hash,
-                    ours.lower_bound_timestamp,
-                    ours.upper_bound_timestamp,
-                    &proof,
-                    raw,
-                )
+                authorization.user_op_signature(i, &quote.user_ops, hash, &proof)?
             };
             records.push(OpRecord {
                 stx_hash: hash,
@@ -893,6 +871,12 @@ impl NodeService {
             payment_info: quote.payment_info,
             user_ops,
         })
+    }
+}
+
+impl fusion::ChainLookup for NodeService {
+    fn chain_client(&self, chain_id: u64) -> Result<&dyn ChainClient> {
+        self.chain(chain_id).map(|c| c.as_ref())
     }
 }
 

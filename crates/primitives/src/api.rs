@@ -168,7 +168,7 @@ pub struct QuoteRequest {
     /// Simulation options (echoed, not interpreted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation: Option<Value>,
-    /// The Fusion trigger (echoed, not interpreted).
+    /// The Fusion token trigger (read with [`TokenTrigger::from_value`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Value>,
     /// Free-form tags.
@@ -314,6 +314,54 @@ pub struct PaymentInfo {
     /// The fee's value in USD, e.g. `"0.01"` (responses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_value: Option<String>,
+}
+
+/// A Fusion token trigger (`trigger` of permit and on-chain quotes and of their exec body): the
+/// token the owner's EOA approves or permits, on which chain, and how much.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenTrigger {
+    /// The token (the zero address is the native token).
+    pub token_address: Address,
+    /// The trigger chain.
+    #[serde(with = "num::num_u64")]
+    pub chain_id: u64,
+    /// Gas for the trigger's `transferFrom` (decimal string).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "num::opt_dec_u128"
+    )]
+    pub gas_limit: Option<u128>,
+    /// The amount: without the fee in a quote request, with it in the exec body.
+    #[serde(with = "num::dec_u256")]
+    pub amount: U256,
+    /// An approval larger than `amount`, when set.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "num::opt_dec_u256"
+    )]
+    pub approval_amount: Option<U256>,
+    /// Who receives the amount (default: the account on the trigger chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_address: Option<Address>,
+}
+
+impl TokenTrigger {
+    /// Reads a `trigger` field; `None` when it is absent or not a token trigger (a custom call).
+    pub fn from_value(value: Option<&Value>) -> Result<Option<Self>, serde_json::Error> {
+        match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) if v.get("call").is_some() => Ok(None),
+            Some(v) => Self::deserialize(v).map(Some),
+        }
+    }
+
+    /// The allowance the trigger grants: `approvalAmount`, else `amount`.
+    pub fn allowance(&self) -> U256 {
+        self.approval_amount.unwrap_or(self.amount)
+    }
 }
 
 /// The MEE version of the account on one chain.
@@ -599,7 +647,8 @@ pub struct ExecRequest {
     pub payment_info: PaymentInfo,
     /// The quote's userOps; session flows may have rewritten `sessionDetails`.
     pub user_ops: Vec<FilledUserOp>,
-    /// `0x177eee00 ‖ 65-byte signature` over `hash` (simple mode).
+    /// `0x177eee00 ‖ 65-byte signature` over `hash` (simple mode), or a Fusion authorisation:
+    /// `0x177eee02 ‖ permit` or `0x177eee01 ‖ (txHash, chainId)` ([`crate::fusion`]).
     #[schema(value_type = schema::HexBytes)]
     pub signature: Bytes,
     /// The MEE versions of the signed chains.
@@ -612,7 +661,7 @@ pub struct ExecRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub is_eip712_trusted_sponsorship_supported: Option<bool>,
-    /// The Fusion trigger (echoed, not interpreted).
+    /// The Fusion token trigger (read with [`TokenTrigger::from_value`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Value>,
 }

@@ -22,6 +22,8 @@
 //! - [`account`]: Nexus account init data, factory data and `initCode`.
 //! - [`session_details`]: the `sessionDetails` JSON of session quotes.
 //! - [`api`]: the MEE node's REST request and response bodies.
+//! - [`fusion`]: Fusion (permit and on-chain trigger) signatures, as the SDK sends them and as
+//!   the MEE validator reads them.
 
 pub mod account;
 pub mod addresses;
@@ -29,6 +31,7 @@ pub mod api;
 pub mod chains;
 pub mod execution;
 pub mod flz;
+pub mod fusion;
 pub mod ids;
 pub mod mee_signature;
 pub mod merkle;

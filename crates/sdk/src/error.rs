@@ -177,6 +177,9 @@ pub enum Error {
     /// A native-token cleanup was given without a fixed amount.
     #[error("a native-token cleanup needs a fixed amount")]
     NativeCleanUpNeedsAmount,
+    /// A Fusion trigger cannot be used (native token, zero amount, failed trigger transaction).
+    #[error("fusion: {0}")]
+    Fusion(String),
 }
 
 impl Error {

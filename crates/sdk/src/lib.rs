@@ -16,6 +16,7 @@
 //! - [`smart_sessions`]: Smart Sessions on a connected account: enabled permissions, enable
 //!   nonces and digests from the chain, install / enable / revoke instructions, on-chain grants.
 //! - [`client`]: the MEE node client: info, quote, sign, exec, receipts, and the session flows.
+//! - [`fusion`]: Fusion quotes started by a token trigger (permit or on-chain `approve`).
 //! - [`quote`]: quote parameters and the `POST quote` body, built as the SDK builds it.
 //! - [`status`]: a supertransaction's status from its explorer entry, by the SDK's rules.
 //! - [`clock`]: the clocks behind time bounds and nonce keys.
@@ -30,6 +31,7 @@ pub mod clock;
 pub mod composable;
 pub mod eip7702;
 mod error;
+pub mod fusion;
 pub mod instruction;
 pub mod payment;
 pub mod policy;

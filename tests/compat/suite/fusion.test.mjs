@@ -69,3 +69,39 @@ test("prepareForPermissions with a permit trigger (docs step 2): 10 USDC pulled 
   const paid = eoaBefore - (await usdcBalance(base.id, owner.address));
   assert.ok(paid > usdc(10), `the EOA paid 10 USDC plus the fee (${paid})`);
 });
+
+test("on-chain trigger: getOnChainQuote + executeFusionQuote (the EOA sends approve ‖ hash and waits for 2 confirmations)", async () => {
+  const account = await toMultichainNexusAccount({
+    signer: owner,
+    index: 2n,
+    chainConfigurations: chainConfigurations({ version: V2_0_0, chains: [base] }),
+  });
+  const meeClient = await createMeeClient({ account, url: NODE_URL, apiKey: API_KEY });
+  const recipient = privateKeyToAccount(generatePrivateKey()).address;
+  const amount = usdc(2);
+  const eoaBefore = await usdcBalance(base.id, owner.address);
+
+  const fusionQuote = await meeClient.getOnChainQuote({
+    trigger: { tokenAddress: USDC, chainId: base.id, amount },
+    instructions: [
+      await account.build({ type: "transfer", data: { chainId: base.id, tokenAddress: USDC, amount, recipient } }),
+    ],
+    feeToken,
+  });
+  assert.equal(fusionQuote.quote.quoteType, "onchain");
+  const fee = BigInt(fusionQuote.quote.paymentInfo.tokenWeiAmount);
+  assert.equal(fusionQuote.trigger.amount, amount + fee, "trigger amount includes the fee");
+
+  // The devnet mines only on demand; a live chain keeps producing blocks. Mine one every 300 ms
+  // so the SDK's two confirmations of the trigger transaction arrive.
+  const chain = publicClient(base.id);
+  const miner = setInterval(() => chain.request({ method: "evm_mine", params: [] }).catch(() => {}), 300);
+  try {
+    const { hash } = await meeClient.executeFusionQuote({ fusionQuote });
+    await waitSuccess(meeClient, hash);
+  } finally {
+    clearInterval(miner);
+  }
+  assert.equal(await usdcBalance(base.id, recipient), amount);
+  assert.equal(await usdcBalance(base.id, owner.address), eoaBefore - amount - fee, "EOA paid the amount and the fee");
+});

@@ -28,6 +28,7 @@ const SECTIONS = [
   ["userop-hash.json", "./sections/userop-hash.mjs"],
   ["mee-signatures.json", "./sections/mee-signatures.mjs"],
   ["quote-requests.json", "./sections/quote-requests.mjs"],
+  ["fusion.json", "./sections/fusion.mjs"],
 ];
 
 const only = process.argv.slice(2);

@@ -6,9 +6,10 @@ mod supertx;
 
 use std::path::Path;
 
+use alloy::sol_types::SolCall;
 use alloy::{primitives::U256, providers::Provider};
-use mee_contracts::{entry_point, tokens::TestUSDC};
-use mee_devnet::{Devnet, DevnetError, Method};
+use mee_contracts::{entry_point, tokens::TestUSDC, utils::Multicall3};
+use mee_devnet::{Devnet, DevnetError, MULTICALL3, Method};
 use mee_primitives::{
     addresses::{DEVNET_USDC, ENTRY_POINT_V07},
     chains::REFERENCE_CHAINS,
@@ -66,6 +67,60 @@ async fn four_chains_with_entry_point_and_usdc() {
         assert_eq!(
             supply,
             U256::from((keys.len() as u64 + 2) * 1_000_000 * 1_000_000)
+        );
+    }
+}
+
+/// Multicall3 answers at its canonical address on every chain as viem calls it (`aggregate3`
+/// with `allowFailure`), here with the reads of the SDK's permit detection.
+#[tokio::test]
+async fn multicall3_at_its_canonical_address() {
+    let devnet = Devnet::builder()
+        .chain_ids([8453, 10])
+        .spawn()
+        .await
+        .expect("devnet starts");
+    let holder = devnet.test_keys()[0].address;
+    for chain in devnet.chains() {
+        let provider = chain.provider();
+        assert!(chain.contracts().iter().any(|p| p.address == MULTICALL3));
+        let multicall = Multicall3::new(MULTICALL3, &provider);
+        let call = |data: Vec<u8>, allow_failure| Multicall3::Call3 {
+            target: DEVNET_USDC,
+            allowFailure: allow_failure,
+            callData: data.into(),
+        };
+        let results = multicall
+            .aggregate3(vec![
+                call(TestUSDC::noncesCall { owner: holder }.abi_encode(), true),
+                call(TestUSDC::DOMAIN_SEPARATORCall {}.abi_encode(), true),
+                call(TestUSDC::balanceOfCall { owner: holder }.abi_encode(), true),
+                call(vec![0xde, 0xad, 0xbe, 0xef], true),
+            ])
+            .call()
+            .await
+            .expect("aggregate3");
+        assert_eq!(results.len(), 4);
+        assert!(results[..3].iter().all(|r| r.success));
+        assert!(!results[3].success, "an unknown selector fails softly");
+        let usdc = TestUSDC::new(DEVNET_USDC, &provider);
+        assert_eq!(
+            results[1].returnData.as_ref(),
+            usdc.DOMAIN_SEPARATOR().call().await.unwrap().as_slice()
+        );
+        assert_eq!(
+            U256::from_be_slice(&results[2].returnData),
+            U256::from(1_000_000u64 * 1_000_000)
+        );
+        let chain_id = multicall.getChainId().call().await.unwrap();
+        assert_eq!(chain_id, U256::from(chain.chain_id()));
+        // A failure that is not allowed reverts the whole call.
+        assert!(
+            multicall
+                .aggregate3(vec![call(vec![0xde, 0xad, 0xbe, 0xef], false)])
+                .call()
+                .await
+                .is_err()
         );
     }
 }

@@ -5,6 +5,7 @@ mod eip7702;
 mod errors;
 mod feebump;
 mod flow;
+mod fusion;
 mod gas;
 mod ops;
 mod resume;
