@@ -378,6 +378,24 @@ impl MeeClient {
         enable: Option<&EnableSessions>,
         params: QuoteParams,
     ) -> Result<Option<PreparedQuote>> {
+        let Some((params, session_details)) = self.prepare_params(enable, params).await? else {
+            return Ok(None);
+        };
+        let quote = self.quote(&params).await?;
+        Ok(Some(PreparedQuote {
+            quote,
+            session_details,
+        }))
+    }
+
+    /// The PREPARE quote's parameters: `params` with the deployment, installation and enable
+    /// instructions first, and the session details of what is enabled; `None` when there is
+    /// nothing to do.
+    async fn prepare_params(
+        &self,
+        enable: Option<&EnableSessions>,
+        params: QuoteParams,
+    ) -> Result<Option<(QuoteParams, Vec<SessionDetails>)>> {
         let sessions = self.account.smart_sessions();
         let plan = sessions.plan_preparation(self.account.chain_ids()).await?;
         let (prepared, batch) = match enable {
@@ -409,11 +427,10 @@ impl MeeClient {
         }
         instructions.extend(params.instruction_list().iter().cloned());
         let params = params.replace_instructions(instructions).batch(batch);
-        let quote = self.quote(&params).await?;
-        Ok(Some(PreparedQuote {
-            quote,
-            session_details: prepared.into_iter().map(|entry| entry.details).collect(),
-        }))
+        Ok(Some((
+            params,
+            prepared.into_iter().map(|entry| entry.details).collect(),
+        )))
     }
 
     /// `prepareForPermissions`: [`Self::session_quote_prepare`], signed by the owner and
@@ -431,6 +448,30 @@ impl MeeClient {
         let signed = self.sign_quote(prepared.quote, owner)?;
         let hash = self.exec(&signed).await?;
         Ok(Some((hash, prepared.session_details)))
+    }
+
+    /// `prepareForPermissions` with a token `trigger` (the SDK's docs, step 2): the PREPARE
+    /// supertransaction as a Fusion quote, so the owner's EOA funds the account (and pays the
+    /// fee, when the trigger token is the fee token on the fee chain) through an EIP-2612
+    /// permit signed by `owner`. The PREPARE instructions always run, so this never returns
+    /// `None` for lack of work: the trigger's transfer is work.
+    pub async fn prepare_for_permissions_with_trigger(
+        &self,
+        enable: Option<&EnableSessions>,
+        params: QuoteParams,
+        trigger: crate::fusion::Trigger,
+        owner: &impl SignerSync,
+    ) -> Result<(B256, Vec<SessionDetails>)> {
+        let (params, session_details) = match self.prepare_params(enable, params.clone()).await? {
+            Some(prepared) => prepared,
+            None => (params, Vec::new()),
+        };
+        let fusion = self
+            .fusion_quote(params, trigger, crate::fusion::FusionMode::Permit)
+            .await?;
+        let signed = self.sign_permit_quote(&fusion, owner).await?;
+        let hash = self.exec(&signed).await?;
+        Ok((hash, session_details))
     }
 
     /// `getSessionQuote({mode: "USE"})`: a session quote whose userOps carry the stored

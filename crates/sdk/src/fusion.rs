@@ -46,7 +46,7 @@ use crate::{
     MeeClient,
     account::MultichainAccount,
     error::{Error, Result},
-    instruction::Erc20Instruction,
+    instruction::{Calls, Erc20Instruction, Instruction},
     quote::{DEFAULT_PAYMENT_GAS_LIMIT, QuoteParams, mee_version_entry},
 };
 
@@ -192,6 +192,19 @@ impl MeeClient {
                 .unwrap_or(DEFAULT_PAYMENT_GAS_LIMIT as u64),
         )
         .build();
+        // As the SDK does: when any instruction is composable, so is the trigger's pull.
+        let pull = if params
+            .instruction_list()
+            .iter()
+            .any(|instruction| instruction.calls.is_composable())
+        {
+            Instruction {
+                calls: Calls::Composable(pull.calls.into_composable()),
+                ..pull
+            }
+        } else {
+            pull
+        };
         let mut instructions = vec![pull];
         instructions.extend(params.instruction_list().iter().cloned());
         let params = params.replace_instructions(instructions).eoa(owner);

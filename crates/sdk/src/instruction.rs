@@ -23,7 +23,7 @@
 //! ```
 
 use alloy::{
-    primitives::{Address, B256, Bytes, U256},
+    primitives::{Address, B256, Bytes, FixedBytes, U256},
     sol,
     sol_types::SolCall,
 };
@@ -159,6 +159,39 @@ impl Calls {
     /// Whether the calls are composable.
     pub fn is_composable(&self) -> bool {
         matches!(self, Self::Composable(_))
+    }
+
+    /// The calls as composable calls: plain calls become calls of their function with every
+    /// argument static (what the SDK's `buildComposable` makes of a plain instruction), so they
+    /// can share a batch with composable calls.
+    pub fn into_composable(self) -> Vec<ComposableInstructionCall> {
+        match self {
+            Self::Composable(calls) => calls,
+            Self::Plain(calls) => calls
+                .into_iter()
+                .map(|call| {
+                    let composable = match call.data.get(..4) {
+                        Some(selector) => {
+                            let mut built = ComposableCall::with_selector(
+                                call.to,
+                                FixedBytes::from_slice(selector),
+                            )
+                            .value(call.value);
+                            if call.data.len() > 4 {
+                                built = built.static_bytes(call.data.slice(4..));
+                            }
+                            built.build()
+                        }
+                        // No function to call (a native transfer): the calldata as is.
+                        None => ComposableExecution::raw_calldata(call.to, call.value, &call.data),
+                    };
+                    ComposableInstructionCall {
+                        call: composable,
+                        gas_limit: call.gas_limit,
+                    }
+                })
+                .collect(),
+        }
     }
 
     fn gas_limits(&self) -> Vec<Option<u64>> {

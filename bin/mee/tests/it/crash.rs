@@ -129,7 +129,12 @@ async fn crash_and_resume(dir: &TempDir, database_url: &str) {
         &node.url,
         quote.hash,
         "the payment bundle to be sent",
-        |body| body.user_ops[0].execution_status == ExecutionStatus::Mining,
+        // MINING is set when the executor claims the userOp; the bundle's hash is stored once
+        // it is sent. Kill only after that.
+        |body| {
+            body.user_ops[0].execution_status == ExecutionStatus::Mining
+                && body.user_ops[0].execution_data.is_some()
+        },
     )
     .await;
     assert_eq!(sent.user_ops[1].execution_status, ExecutionStatus::Pending);

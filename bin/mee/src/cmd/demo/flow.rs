@@ -19,6 +19,7 @@ use mee_sdk::{
     MeeClient,
     account::ModuleType,
     action::{CustomAction, Erc20Action, SessionAction},
+    fusion::Trigger,
     instruction::{Erc20Instruction, Instruction},
     payment::FeeToken,
     policy::{Policy, Rule, UniversalPolicy, calldata_argument},
@@ -58,6 +59,8 @@ const USDC: u64 = 1_000_000;
 pub(crate) const FUNDING: u64 = 10 * USDC;
 /// What the owner moves to the account on the transfer chains, for the session to send.
 const SPENDABLE: u64 = 3 * USDC;
+/// What the owner's EOA holds on the fee chain beyond the trigger amount, for the PREPARE fee.
+const TRIGGER_FEE_BUDGET: u64 = 5 * USDC;
 /// The most the session may pay the node in fees (the permission's payment rule).
 const MAX_PAYMENT: u64 = 3 * USDC;
 /// The most the granted (ENABLE_AND_USE) permission may pay the node in fees.
@@ -129,16 +132,15 @@ impl Demo<'_> {
             "fund",
             "fund: the owner's EOA gets test ETH and USDC, then funds the account",
         );
-        step.notes.push(
-            "fusion triggers (permit / on-chain) are not offered by the node yet: the account is \
-             funded by plain USDC transfers from the owner's EOA, not by a trigger in the \
-             PREPARE supertransaction"
-                .to_owned(),
-        );
+        step.notes.push(format!(
+            "the owner's EOA holds the USDC; on {FEE_CHAIN} the account is funded by the PREPARE \
+             supertransaction's permit trigger (next step), on the transfer chains by plain USDC \
+             transfers, for the session to spend"
+        ));
         let chains = std::iter::once(FEE_CHAIN).chain(TRANSFER_CHAINS);
         for chain_id in chains {
-            let amount = if chain_id == FEE_CHAIN {
-                FUNDING
+            let minted = if chain_id == FEE_CHAIN {
+                FUNDING + TRIGGER_FEE_BUDGET
             } else {
                 SPENDABLE
             };
@@ -148,13 +150,20 @@ impl Demo<'_> {
                         chain_id,
                         self.owner.address(),
                         U256::from(10u64.pow(18)),
-                        U256::from(amount),
+                        U256::from(minted),
                     )
                     .await?,
             );
+            if chain_id == FEE_CHAIN {
+                step.reads.push(
+                    self.usdc_read(chain_id, self.owner.address(), "USDC balance")
+                        .await?,
+                );
+                continue;
+            }
             step.transactions.push(
                 self.world
-                    .usdc_transfer(chain_id, &self.owner, self.account, U256::from(amount))
+                    .usdc_transfer(chain_id, &self.owner, self.account, U256::from(SPENDABLE))
                     .await?,
             );
             step.reads.push(
@@ -173,18 +182,29 @@ impl Demo<'_> {
         let mut step = StepReport::new(
             "prepare",
             format!(
-                "prepare: deploy the account and install Smart Sessions on {} chains (fee in USDC on {FEE_CHAIN})",
+                "prepare: deploy the account and install Smart Sessions on {} chains, funded by a 10 USDC permit trigger (fee in USDC on {FEE_CHAIN})",
                 self.world.chain_ids().len()
             ),
         );
         let params = self.params();
+        let trigger = Trigger::new(DEVNET_USDC, FEE_CHAIN, U256::from(FUNDING));
         let (hash, _) = self
             .owner_client
-            .prepare_for_permissions(None, params, &self.owner)
-            .await?
-            .context("prepare found nothing to do on a fresh account")?;
+            .prepare_for_permissions_with_trigger(None, params, trigger, &self.owner)
+            .await?;
+        step.notes.push(format!(
+            "trigger: an EIP-2612 permit signed by the owner's EOA (deadline = the supertransaction \
+             hash) lets the account pull 10 USDC on {FEE_CHAIN}; the fee is pulled from the EOA too"
+        ));
         step.supertransaction = Some(self.track_success(hash).await?);
         step.accounts = self.account_states().await?;
+        for (holder, label) in [
+            (self.account, "USDC balance"),
+            (self.owner.address(), "USDC balance"),
+        ] {
+            step.reads
+                .push(self.usdc_read(FEE_CHAIN, holder, label).await?);
+        }
         step.elapsed_ms = started.elapsed().as_millis();
         Ok(step)
     }
@@ -333,23 +353,12 @@ impl Demo<'_> {
             .params()
             .instruction(transfer(42161, RECIPIENT, USDC / 2))
             .sponsorship();
-        let quote = match self
+        let quote = self
             .session_client
             .session_quote_use(self.on_chain.clone(), params)
-            .await
-        {
-            Ok(quote) => quote,
-            Err(mee_sdk::Error::Node { status, message }) => {
-                step.outcome = Outcome::Skipped;
-                step.notes.push(format!(
-                    "skipped: the node refused the sponsored quote (HTTP {status}: {message}); \
-                     it has no gas tank / sponsorship yet, and the demo does not pretend"
-                ));
-                step.elapsed_ms = started.elapsed().as_millis();
-                return Ok(step);
-            }
-            Err(err) => return Err(err.into()),
-        };
+            .await?;
+        step.notes
+            .push("the node's gas tank on 8453 pays the fee; the account pays nothing".to_owned());
         let mut signed = self.session_client.sign_quote(quote, &self.session_key)?;
         mee_sdk::client::rewrite_session_details(
             &mut signed.user_ops,
@@ -361,6 +370,10 @@ impl Demo<'_> {
         step.supertransaction = Some(self.track_success(hash).await?);
         step.reads
             .push(self.usdc_read(42161, RECIPIENT, "USDC balance").await?);
+        step.reads.push(
+            self.usdc_read(FEE_CHAIN, self.account, "USDC balance")
+                .await?,
+        );
         step.elapsed_ms = started.elapsed().as_millis();
         Ok(step)
     }
@@ -612,7 +625,8 @@ impl Demo<'_> {
         })
     }
 
-    /// The fee token moved from the payer to the node's fee receiver by the payment userOp's
+    /// The fee token moved from the payer (the account, or the EOA of a Fusion trigger) to the
+    /// node's fee receiver by the payment userOp's
     /// transaction, from its `Transfer` logs.
     async fn fee_paid(&self, explorer: &ExplorerResponse) -> anyhow::Result<U256> {
         let payment = &explorer.payment_info;
@@ -628,7 +642,9 @@ impl Demo<'_> {
             .filter_map(|log| log.log_decode::<TestUSDC::Transfer>().ok())
             .filter(|log| {
                 let transfer = &log.inner.data;
-                transfer.from == payment.sender && transfer.to == self.fee_receiver
+                // The account pays, or the owner's EOA through a Fusion trigger's allowance.
+                (transfer.from == payment.sender || Some(transfer.from) == payment.eoa)
+                    && transfer.to == self.fee_receiver
             })
             .map(|log| log.inner.data.amount)
             .fold(U256::ZERO, |sum, amount| sum + amount))
