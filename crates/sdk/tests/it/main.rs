@@ -7,6 +7,7 @@
 mod client;
 mod differential;
 mod quote_vectors;
+mod real_node;
 
 use std::{fs, path::PathBuf, str::FromStr};
 
