@@ -9,7 +9,7 @@
 //!
 //! Both inputs come from `tests/compat/bench/inputs.json` (fixed keys and salts, a canned quote
 //! from the golden vectors). Before measuring, the bench checks its outputs against the
-//! vectors and writes them to `target/bench/sdk-rust-outputs.json`, where
+//! vectors and writes them to `<target>/bench/sdk-rust-outputs.json`, where
 //! `tests/compat/bench/run.mjs` compares them with the TypeScript SDK's.
 
 #![allow(missing_docs)]
@@ -170,7 +170,9 @@ fn check_and_record(inputs: &Value, session_use: &SessionUse, enable: &Enable) {
         text(&inputs["enable"]["expectedMultichainDigest"])
     );
     assert_eq!(signature, text(&inputs["enable"]["expectedSignature"]));
-    let dir = workspace().join("target/bench");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace().join("target"), |dir| workspace().join(dir));
+    let dir = target.join("bench");
     fs::create_dir_all(&dir).unwrap();
     let outputs = json!({
         "sessionUse": { "execBody": body },

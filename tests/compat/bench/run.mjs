@@ -10,13 +10,13 @@
 //   --skip-rust  reuse the last criterion results in <target>/criterion
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../../..");
-const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const target = resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
 const args = process.argv.slice(2);
 const iterations = args.includes("--iterations") ? args[args.indexOf("--iterations") + 1] : "2000";
 const OPERATIONS = {

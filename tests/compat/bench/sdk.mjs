@@ -14,7 +14,7 @@
 // (process.hrtime); the median, p99 and mean are written with one run's outputs to
 // <target>/bench/sdk-ts-outputs.json. Usage: node sdk.mjs [iterations]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -25,7 +25,7 @@ import { makeAccount } from "../vectors/lib/accounts.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../../..");
-const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const target = resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
 const ITERATIONS = Number(process.argv[2] ?? 2000);
 const WARMUP = Math.max(200, Math.floor(ITERATIONS / 5));
 
