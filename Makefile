@@ -61,9 +61,11 @@ lint: setup
 fmt:
 	$(CARGO) fmt --all
 
-## bench: the workspace benchmarks (criterion)
-bench: setup
-	$(CARGO) bench --workspace
+## bench: the SDK, Rust (criterion) vs the TypeScript SDK side by side, then the node under load
+## on a four-chain devnet (docs/BENCHMARKS.md)
+bench: setup $(COMPAT_STAMP)
+	node tests/compat/bench/run.mjs
+	$(CARGO) run --release --quiet --bin mee -- bench
 
 ## vectors: regenerate the golden vectors in tests/vectors from the TypeScript SDK
 vectors: $(COMPAT_STAMP)

@@ -32,6 +32,8 @@ enum Command {
     Session(cmd::session::SessionArgs),
     /// A supertransaction's status from the MEE node.
     Receipt(cmd::receipt::ReceiptArgs),
+    /// Load the MEE node on local chains: quotes per second, exec-to-mined latency, memory.
+    Bench(cmd::bench::BenchArgs),
 }
 
 #[tokio::main]
@@ -58,6 +60,7 @@ async fn main() -> ExitCode {
         Command::Account(args) => args.run().await,
         Command::Session(args) => args.run().await,
         Command::Receipt(args) => args.run().await,
+        Command::Bench(args) => args.run().await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,7 +8,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use alloy::{primitives::B256, signers::SignerSync, sol};
+use alloy::{primitives::B256, rpc::types::TransactionReceipt, signers::SignerSync, sol};
 use mee_primitives::{
     SessionDetails, SmartSessionMode,
     api::{ExecRequest, ExplorerResponse, InfoResponse, QuoteRequest, QuoteResponse},
@@ -27,7 +27,10 @@ use crate::{
     session::{
         EnableSessions, GrantPermission, GrantSignature, UsageMode, check_usage, details_for_chain,
     },
-    status::{ConfirmationMode, SupertransactionStatus, UserOpStatus, supertransaction_status},
+    status::{
+        ConfirmationMode, ReceiptTarget, SupertransactionStatus, UserOpStatus, receipt_targets,
+        supertransaction_status,
+    },
 };
 
 /// The default polling interval of [`MeeClient::wait_for_supertransaction_receipt`].
@@ -170,6 +173,18 @@ pub struct SupertransactionReceipt {
     pub explorer: ExplorerResponse,
     /// Its status by the SDK's rules.
     pub status: SupertransactionStatus,
+    /// The transaction receipts of its userOps, read from their chains, when asked for with
+    /// [`WaitOptions::wait_for_receipts`] (empty otherwise).
+    pub receipts: Vec<UserOpReceipt>,
+}
+
+/// A userOp's transaction receipt, read from its chain's RPC.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserOpReceipt {
+    /// The userOp, its chain and its transaction.
+    pub target: ReceiptTarget,
+    /// The chain's receipt of that transaction.
+    pub receipt: TransactionReceipt,
 }
 
 /// Options of [`MeeClient::wait_for_supertransaction_receipt`].
@@ -181,6 +196,10 @@ pub struct WaitOptions {
     pub polling_interval: Option<Duration>,
     /// Give up after this long (the SDK waits forever).
     pub timeout: Option<Duration>,
+    /// On success, also read each userOp's transaction receipt from its chain (the SDK's
+    /// `waitForReceipts`, on by default there; off by default here, since it needs the
+    /// account's RPCs).
+    pub wait_for_receipts: bool,
 }
 
 impl MeeClient {
@@ -353,6 +372,10 @@ impl MeeClient {
                 }
             }
             if receipt.status.is_finalised {
+                let mut receipt = receipt;
+                if options.wait_for_receipts && receipt.status.is_success() {
+                    receipt.receipts = self.transaction_receipts(&receipt.explorer).await?;
+                }
                 return Ok(receipt);
             }
             if let Some(timeout) = options.timeout
@@ -362,6 +385,26 @@ impl MeeClient {
             }
             tokio::time::sleep(interval).await;
         }
+    }
+
+    /// The transaction receipts of a successful supertransaction's userOps, each read from its
+    /// chain's RPC as `getSupertransactionReceipt` does: every op after the payment op, except
+    /// cleanups that did not succeed. A transaction the chain does not know is
+    /// [`Error::ReceiptNotFound`].
+    pub async fn transaction_receipts(
+        &self,
+        explorer: &ExplorerResponse,
+    ) -> Result<Vec<UserOpReceipt>> {
+        let mut receipts = Vec::new();
+        for target in receipt_targets(&explorer.user_ops)? {
+            let receipt = self
+                .account
+                .rpc_on(target.chain_id)?
+                .transaction_receipt(target.chain_id, target.transaction_hash)
+                .await?;
+            receipts.push(UserOpReceipt { target, receipt });
+        }
+        Ok(receipts)
     }
 
     // ----------------------------------------------------------------------------------------
@@ -807,7 +850,11 @@ pub fn receipt_of(
             message: status.message,
         });
     }
-    Ok(SupertransactionReceipt { explorer, status })
+    Ok(SupertransactionReceipt {
+        explorer,
+        status,
+        receipts: Vec::new(),
+    })
 }
 
 /// The message the SDK shows for an error body: `"path: msg"` of the first entry of

@@ -1,6 +1,6 @@
 //! The SDK's error type.
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 
 /// What can go wrong while building policies, actions, sessions and grants.
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +171,20 @@ pub enum Error {
     /// Waiting for a receipt took longer than allowed.
     #[error("no final supertransaction status within {0:?}")]
     Timeout(std::time::Duration),
+    /// A mined userOp's transaction has no receipt on its chain.
+    #[error("no receipt of transaction {hash} on chain {chain_id}")]
+    ReceiptNotFound {
+        /// The chain asked.
+        chain_id: u64,
+        /// The transaction hash the node reported.
+        hash: B256,
+    },
+    /// The node reports a userOp mined without its transaction hash.
+    #[error("the MEE node reports userOp {mee_user_op_hash} mined without a transaction hash")]
+    MissingTransactionHash {
+        /// The userOp.
+        mee_user_op_hash: B256,
+    },
     /// A quote was asked for without a fee token or sponsorship.
     #[error("a quote needs a fee token or sponsorship")]
     MissingFee,
@@ -197,12 +211,17 @@ impl Error {
                 | Self::BadResponse(_)
                 | Self::SupertransactionFailed { .. }
                 | Self::Timeout(_)
+                | Self::ReceiptNotFound { .. }
+                | Self::MissingTransactionHash { .. }
         )
     }
 
     /// Whether retrying the same request may succeed (a transport failure).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Rpc { .. } | Self::Http(_) | Self::Timeout(_))
+        matches!(
+            self,
+            Self::Rpc { .. } | Self::Http(_) | Self::Timeout(_) | Self::ReceiptNotFound { .. }
+        )
     }
 }
 

@@ -9,11 +9,11 @@
 use std::{fmt, sync::Arc};
 
 use alloy::{
-    primitives::{Address, Bytes},
+    primitives::{Address, B256, Bytes},
     providers::{DynProvider, Provider, ProviderBuilder},
-    rpc::types::TransactionRequest,
+    rpc::types::{TransactionReceipt, TransactionRequest},
     sol_types::SolCall,
-    transports::TransportError,
+    transports::{TransportError, TransportErrorKind},
 };
 
 use crate::error::{Error, Result};
@@ -26,6 +26,19 @@ pub trait ChainRpc: Send + Sync + fmt::Debug {
 
     /// `eth_getCode` of `address` at the latest block.
     async fn code(&self, address: Address) -> Result<Bytes, TransportError>;
+
+    /// `eth_getTransactionReceipt(hash)`: `None` while the transaction is unknown or pending.
+    /// Readers that cannot fetch receipts (recorded answers, test doubles) keep the default,
+    /// which fails.
+    async fn transaction_receipt(
+        &self,
+        hash: B256,
+    ) -> Result<Option<TransactionReceipt>, TransportError> {
+        let _ = hash;
+        Err(TransportErrorKind::custom_str(
+            "this chain reader does not fetch transaction receipts",
+        ))
+    }
 }
 
 #[async_trait::async_trait]
@@ -37,6 +50,13 @@ impl ChainRpc for DynProvider {
 
     async fn code(&self, address: Address) -> Result<Bytes, TransportError> {
         self.get_code_at(address).await
+    }
+
+    async fn transaction_receipt(
+        &self,
+        hash: B256,
+    ) -> Result<Option<TransactionReceipt>, TransportError> {
+        self.get_transaction_receipt(hash).await
     }
 }
 
@@ -100,5 +120,19 @@ impl Rpc {
             .code(address)
             .await
             .map_err(|source| Error::Rpc { chain_id, source })
+    }
+
+    /// The receipt of transaction `hash` on `chain_id`: [`Error::ReceiptNotFound`] while there
+    /// is none.
+    pub async fn transaction_receipt(
+        &self,
+        chain_id: u64,
+        hash: B256,
+    ) -> Result<TransactionReceipt> {
+        self.0
+            .transaction_receipt(hash)
+            .await
+            .map_err(|source| Error::Rpc { chain_id, source })?
+            .ok_or(Error::ReceiptNotFound { chain_id, hash })
     }
 }

@@ -16,8 +16,11 @@
 //! The supertransaction is final when every judged op is (`FAILED`, or mined — and confirmed
 //! where confirmation counts), or when it failed.
 
+use alloy::primitives::B256;
 pub use mee_primitives::api::ExecutionStatus;
 use mee_primitives::api::ExplorerUserOp;
+
+use crate::error::{Error, Result};
 
 /// Whether mined statuses count only once the node marks them confirmed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -153,6 +156,41 @@ pub fn supertransaction_status(
     }
 }
 
+/// A userOp whose transaction receipt the SDK reads from the chain once the supertransaction
+/// succeeded (`waitForReceipts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReceiptTarget {
+    /// The userOp.
+    pub mee_user_op_hash: B256,
+    /// Its chain.
+    pub chain_id: u64,
+    /// The transaction that carried it (`executionData`).
+    pub transaction_hash: B256,
+}
+
+/// The userOps whose receipts the SDK fetches after a successful supertransaction, as
+/// `getSupertransactionReceipt` picks them: every op after the payment op, except cleanups
+/// that did not succeed. An op without a transaction hash is an error
+/// ([`Error::MissingTransactionHash`]).
+pub fn receipt_targets(ops: &[ExplorerUserOp]) -> Result<Vec<ReceiptTarget>> {
+    ops.iter()
+        .skip(1)
+        .filter(|op| {
+            !op.op.is_clean_up_user_op || op.execution_status == ExecutionStatus::MinedSuccess
+        })
+        .map(|op| {
+            let transaction_hash = op.execution_data.ok_or(Error::MissingTransactionHash {
+                mee_user_op_hash: op.op.mee_user_op_hash,
+            })?;
+            Ok(ReceiptTarget {
+                mee_user_op_hash: op.op.mee_user_op_hash,
+                chain_id: op.op.chain_id,
+                transaction_hash,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +287,75 @@ mod tests {
         ]);
         assert_eq!(result.status, MinedSuccess);
         assert!(result.is_finalised);
+    }
+
+    fn explorer_op(
+        chain_id: u64,
+        status: &str,
+        tx: Option<u8>,
+        clean_up: bool,
+        id: u8,
+    ) -> ExplorerUserOp {
+        let mut op = serde_json::json!({
+            "userOp": {
+                "sender": format!("0x{}", "11".repeat(20)), "nonce": "0", "initCode": "0x",
+                "callData": "0x", "callGasLimit": "1", "verificationGasLimit": "1",
+                "maxFeePerGas": "1", "maxPriorityFeePerGas": "1", "paymasterAndData": "0x",
+                "preVerificationGas": "1"
+            },
+            "userOpHash": B256::repeat_byte(id),
+            "meeUserOpHash": B256::repeat_byte(id),
+            "lowerBoundTimestamp": "0", "upperBoundTimestamp": "1",
+            "maxGasLimit": "1", "maxFeePerGas": "1",
+            "chainId": chain_id.to_string(),
+            "isCleanUpUserOp": clean_up,
+            "executionStatus": status,
+            "isConfirmed": true
+        });
+        if let Some(byte) = tx {
+            op["executionData"] = serde_json::to_value(B256::repeat_byte(byte)).unwrap();
+        }
+        serde_json::from_value(op).unwrap()
+    }
+
+    #[test]
+    fn receipts_are_read_for_every_op_but_the_payment_and_failed_cleanups() {
+        let ops = [
+            explorer_op(8453, "MINED_SUCCESS", Some(0xa0), false, 1),
+            explorer_op(8453, "MINED_SUCCESS", Some(0xa1), false, 2),
+            explorer_op(10, "MINED_SUCCESS", Some(0xa2), false, 3),
+            explorer_op(10, "MINED_SUCCESS", Some(0xa3), true, 4),
+            explorer_op(10, "FAILED", None, true, 5),
+        ];
+        let targets = receipt_targets(&ops).unwrap();
+        assert_eq!(
+            targets,
+            [
+                ReceiptTarget {
+                    mee_user_op_hash: B256::repeat_byte(2),
+                    chain_id: 8453,
+                    transaction_hash: B256::repeat_byte(0xa1),
+                },
+                ReceiptTarget {
+                    mee_user_op_hash: B256::repeat_byte(3),
+                    chain_id: 10,
+                    transaction_hash: B256::repeat_byte(0xa2),
+                },
+                ReceiptTarget {
+                    mee_user_op_hash: B256::repeat_byte(4),
+                    chain_id: 10,
+                    transaction_hash: B256::repeat_byte(0xa3),
+                },
+            ]
+        );
+        // A mined op without its transaction hash cannot be checked.
+        let missing = [
+            explorer_op(8453, "MINED_SUCCESS", Some(0xa0), false, 1),
+            explorer_op(8453, "MINED_SUCCESS", None, false, 2),
+        ];
+        assert!(matches!(
+            receipt_targets(&missing),
+            Err(Error::MissingTransactionHash { mee_user_op_hash }) if mee_user_op_hash == B256::repeat_byte(2)
+        ));
     }
 }

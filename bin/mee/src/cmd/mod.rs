@@ -1,6 +1,7 @@
 //! One module per subcommand: its `XxxArgs` and `run()`, plus the option groups they share.
 
 pub(crate) mod account;
+pub(crate) mod bench;
 pub(crate) mod decode;
 pub(crate) mod demo;
 pub(crate) mod devnet;

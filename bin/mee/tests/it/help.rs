@@ -17,6 +17,7 @@ const COMMANDS: &[&[&str]] = &[
     &["session", "status"],
     &["session", "revoke"],
     &["receipt"],
+    &["bench"],
 ];
 
 #[test]

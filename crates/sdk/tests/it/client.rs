@@ -321,6 +321,7 @@ async fn failures_and_timeouts_end_the_wait() {
         mode: ConfirmationMode::FastBlock,
         polling_interval: Some(Duration::from_millis(5)),
         timeout: Some(Duration::from_millis(30)),
+        ..Default::default()
     };
     let pending = client
         .wait_for_supertransaction_receipt(B256::with_last_byte(2), options, |_, _| {})

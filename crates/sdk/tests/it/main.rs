@@ -7,6 +7,7 @@
 mod client;
 mod differential;
 mod quote_vectors;
+mod real_node;
 // Shared with other crates' tests; each uses part of it.
 #[path = "../../../../tests/vectors/read.rs"]
 #[allow(dead_code)]
