@@ -297,7 +297,8 @@ pub(crate) struct FeeArgs {
     #[arg(long, value_name = "ID", requires = "sponsored")]
     pub(crate) gas_tank_chain: Option<u64>,
 
-    /// The sponsorship backend URL (with --sponsored).
+    /// The sponsorship backend URL (with --sponsored; default with --gas-tank: the node's URL,
+    /// which serves its own gas tanks).
     #[arg(long, value_name = "URL", requires = "sponsored")]
     pub(crate) sponsorship_url: Option<String>,
 }
@@ -325,12 +326,14 @@ impl FeeArgs {
         Ok(Some(FeeToken { address, chain_id }))
     }
 
-    /// `params` paying as these options say.
+    /// `params` paying as these options say. A sponsorship with a `--gas-tank` of its own and no
+    /// `--sponsorship-url` goes to `node_url`'s sponsorship endpoints.
     pub(crate) fn apply(
         &self,
         params: QuoteParams,
         default: Option<FeeToken>,
         first_chain: Option<u64>,
+        node_url: &str,
     ) -> anyhow::Result<QuoteParams> {
         match self.fee_token(default, first_chain)? {
             Some(token) => Ok(params.fee_token(token)),
@@ -342,8 +345,10 @@ impl FeeArgs {
                 if let Some(chain_id) = self.gas_tank_chain {
                     sponsorship.chain_id = chain_id;
                 }
-                if let Some(url) = &self.sponsorship_url {
-                    sponsorship.url = url.clone();
+                match (&self.sponsorship_url, self.gas_tank) {
+                    (Some(url), _) => sponsorship.url = url.clone(),
+                    (None, Some(_)) => sponsorship.url = node_url.to_owned(),
+                    (None, None) => {}
                 }
                 Ok(params.sponsored_by(sponsorship))
             }

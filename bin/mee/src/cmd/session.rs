@@ -673,10 +673,12 @@ impl PrepareArgs {
             .as_ref()
             .and_then(|f| f.fee.as_ref())
             .map(|f| f.fee_token());
-        let params =
-            self.via
-                .fee
-                .apply(QuoteParams::new(), default_fee, chain_ids.first().copied())?;
+        let params = self.via.fee.apply(
+            QuoteParams::new(),
+            default_fee,
+            chain_ids.first().copied(),
+            &self.via.node.node_url,
+        )?;
         let mut all_chains = chain_ids.clone();
         if let Some(token) = self
             .via
@@ -957,6 +959,7 @@ impl UseArgs {
                 QuoteParams::new().instructions(instructions),
                 fee_token,
                 chain_ids.first().copied(),
+                &self.via.node.node_url,
             )?
             .session(quote_details.clone(), mode);
 
@@ -1537,6 +1540,7 @@ impl RevokeArgs {
             QuoteParams::new().instructions(instructions),
             fee_token,
             target_chains.first().copied(),
+            &self.via.node.node_url,
         )?;
         progress(
             self.via.json,
