@@ -78,6 +78,14 @@ fn start_node(devnet: &Devnet, dir: &TempDir) -> (NodeProcess, String) {
             "[[chains.fee_tokens]]\naddress = \"{DEVNET_USDC}\"\nname = \"USD Coin\"\nsymbol = \"USDC\"\ndecimals = 6\nusd_price = 1.0\n"
         ));
     }
+    // The devnet's self-hosted gas tank on Base pays sponsored supertransactions.
+    let tanks = devnet.gas_tanks();
+    config.push_str(&format!(
+        "\n[[gas_tanks]]\nchain_id = 8453\naddress = \"{}\"\ntoken = \"{}\"\nowner_key = \"{}\"\n",
+        tanks.self_hosted,
+        tanks.token,
+        mee_devnet::gas_tank_key().private_key
+    ));
     let path = dir.join("node.toml");
     std::fs::write(&path, config).unwrap();
     let log = std::fs::File::create(dir.join("node.log")).unwrap();
@@ -238,6 +246,30 @@ async fn the_whole_flow_through_a_node() {
     let again: Value = serde_json::from_str(&again).unwrap();
     assert_eq!(again["permissions"][0]["mode"], "USE");
     assert_eq!(again["receipt"]["status"], "MINED_SUCCESS", "{again}");
+
+    // 4b. Sponsored: the node's self-hosted gas tank pays (`--gas-tank` without
+    // `--sponsorship-url`: the node is the sponsorship backend).
+    let sponsored = run_logged(
+        mee()
+            .args(["session", "use", "-d"])
+            .arg(&details)
+            .args(["--account", &account.to_string(), "--sponsored", "--json"])
+            .args(["--gas-tank", &devnet.gas_tanks().self_hosted.to_string()])
+            .args(["--gas-tank-chain", "8453"])
+            .args(["--call", &format!("10:{COUNTER}:increment()")])
+            .env("MEE_RPC", &rpc)
+            .env("MEE_NODE_URL", &url)
+            .env("MEE_SESSION_KEY", &session_key.private_key),
+        &node_log,
+    );
+    let sponsored: Value = serde_json::from_str(&sponsored).unwrap();
+    assert_eq!(
+        sponsored["receipt"]["status"], "MINED_SUCCESS",
+        "{sponsored}"
+    );
+    let fee = &sponsored["receipt"]["fee"];
+    assert_eq!(fee["sponsored"], true, "{sponsored}");
+    assert_eq!(fee["chain_id"], 8453, "{sponsored}");
 
     // 5. Outside the rules: more than 10 USDC in one transfer.
     let mut outside = mee();
