@@ -17,7 +17,7 @@ use axum::{
 };
 use mee_contracts::{entry_point::EntryPoint, tokens::TestUSDC};
 use mee_devnet::Devnet;
-use mee_node::{Config, Node};
+use mee_node::{Config, Node, RunningNode};
 use mee_primitives::{
     account::NexusDeployment,
     addresses::{DEVNET_USDC, ENTRY_POINT_V07, MEE_2_0_0},
@@ -177,6 +177,15 @@ impl TestNode {
         .expect("node reconnects")
     }
 
+    /// Serves the node on a free local port and starts its executors.
+    pub(crate) async fn serve(&self) -> RunningNode {
+        self.node
+            .clone()
+            .spawn("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("node serves")
+    }
+
     pub(crate) fn provider(&self, chain_id: u64) -> DynProvider {
         self.devnet.chain(chain_id).expect("chain").provider()
     }
@@ -323,6 +332,20 @@ impl Account {
     }
 
     /// A fresh full nonce for the default validator (or Smart Sessions), as the SDK takes it.
+    /// The account of `owner`'s key at `index`, holding `usdc` on Base (minted to the key and
+    /// sent to the counterfactual address).
+    pub(crate) async fn funded(
+        node: &TestNode,
+        owner: &mee_devnet::TestKey,
+        index: u64,
+        usdc: U256,
+    ) -> Self {
+        let account = Self::new(node, owner.signer(), index).await;
+        node.fund_usdc(BASE, owner.signer(), account.address, usdc)
+            .await;
+        account
+    }
+
     pub(crate) async fn nonce(&self, node: &TestNode, chain_id: u64, validator: Address) -> U256 {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let millis = std::time::SystemTime::now()

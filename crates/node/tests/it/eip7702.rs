@@ -27,12 +27,7 @@ fn authorization(eoa: &PrivateKeySigner, implementation: Address) -> serde_json:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_eoa_in_7702_mode_runs_a_two_chain_supertransaction() {
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let running = node.serve().await;
     let keys = node.devnet.test_keys();
     let eoa = PrivateKeySigner::random();
     // The EOA is its own account: no factory, no initCode.
@@ -190,12 +185,7 @@ async fn the_rust_sdk_in_7702_mode_signs_the_authorization_and_executes() {
     };
 
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let running = node.serve().await;
     let keys = node.devnet.test_keys();
     let eoa = PrivateKeySigner::random();
     for chain in [BASE, OPTIMISM] {

@@ -10,14 +10,7 @@ use crate::common::{Account, BASE, OPTIMISM, TestNode, quote_request, sign_with}
 async fn bad_execs_are_refused_and_nothing_executes() {
     let node = TestNode::start_with_expiry(3).await;
     let keys = node.devnet.test_keys();
-    let account = Account::new(&node, keys[1].signer(), 0).await;
-    node.fund_usdc(
-        BASE,
-        keys[1].signer(),
-        account.address,
-        U256::from(50_000_000u64),
-    )
-    .await;
+    let account = Account::funded(&node, &keys[1], 0, U256::from(50_000_000u64)).await;
     let ops = vec![
         account
             .transfer_op(&node, BASE, Address::repeat_byte(9), U256::from(1), false)

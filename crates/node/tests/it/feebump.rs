@@ -41,21 +41,9 @@ async fn a_stuck_bundle_is_replaced_with_higher_fees() {
         config.max_fee_bumps = 2;
     })
     .await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let running = node.serve().await;
     let keys = node.devnet.test_keys();
-    let account = Account::new(&node, keys[6].signer(), 31).await;
-    node.fund_usdc(
-        BASE,
-        keys[6].signer(),
-        account.address,
-        U256::from(20_000_000u64),
-    )
-    .await;
+    let account = Account::funded(&node, &keys[6], 31, U256::from(20_000_000u64)).await;
     let recipient = Address::repeat_byte(0x31);
     let ops = vec![
         account

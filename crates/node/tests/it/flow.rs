@@ -11,12 +11,7 @@ use crate::common::{Account, BASE, FEE_RECEIVER, OPTIMISM, TestNode, quote_reque
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_chain_supertransaction_pays_usdc_deploys_and_executes() {
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("node serves");
+    let running = node.serve().await;
     let keys = node.devnet.test_keys();
     let account = Account::new(&node, keys[0].signer(), 7).await;
     let recipient = Address::repeat_byte(0x77);

@@ -478,12 +478,7 @@ async fn rust_sdk_fusion_permit_and_on_chain() {
     };
 
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("node serves");
+    let running = node.serve().await;
     let owner = node.devnet.test_keys()[7].signer();
     let rpc_url = node.devnet.chain(BASE).unwrap().rpc_url().to_owned();
     let account = MultichainAccount::builder()

@@ -10,12 +10,7 @@ use crate::common::{Account, BASE, OPTIMISM, TestNode, quote_request};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_low_call_gas_is_raised_and_the_userop_succeeds() {
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("node serves");
+    let running = node.serve().await;
     let keys = node.devnet.test_keys();
     let account = Account::new(&node, keys[4].signer(), 11).await;
     for chain in [BASE, OPTIMISM] {

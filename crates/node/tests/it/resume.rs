@@ -11,14 +11,7 @@ use crate::common::{Account, BASE, FEE_RECEIVER, OPTIMISM, TestNode, quote_reque
 async fn accepted_supertransactions_survive_a_restart() {
     let node = TestNode::start().await;
     let keys = node.devnet.test_keys();
-    let account = Account::new(&node, keys[4].signer(), 0).await;
-    node.fund_usdc(
-        BASE,
-        keys[4].signer(),
-        account.address,
-        U256::from(50_000_000u64),
-    )
-    .await;
+    let account = Account::funded(&node, &keys[4], 0, U256::from(50_000_000u64)).await;
     node.fund_usdc(
         OPTIMISM,
         keys[4].signer(),
@@ -78,21 +71,9 @@ async fn accepted_supertransactions_survive_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reverting_userop_is_mined_fail_with_its_reason() {
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let running = node.serve().await;
     let keys = node.devnet.test_keys();
-    let account = Account::new(&node, keys[5].signer(), 0).await;
-    node.fund_usdc(
-        BASE,
-        keys[5].signer(),
-        account.address,
-        U256::from(50_000_000u64),
-    )
-    .await;
+    let account = Account::funded(&node, &keys[5], 0, U256::from(50_000_000u64)).await;
     // More USDC than the account holds on Optimism (none).
     let ops = vec![
         account

@@ -165,12 +165,7 @@ async fn sponsored_transfers(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sponsored_supertransactions_on_two_chains_are_paid_by_the_gas_tanks() {
     let node = TestNode::start_with(120, with_gas_tanks).await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("node serves");
+    let running = node.serve().await;
     let tanks = node.devnet.gas_tanks();
 
     // The self-hosted tank: nonce from the sponsorship endpoint, signed through it.
@@ -231,12 +226,7 @@ async fn a_self_hosted_tank_can_serve_the_sdk_default_tank() {
         });
     })
     .await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("node serves");
+    let running = node.serve().await;
     let tanks = node.devnet.gas_tanks();
     let default_usdc = node.usdc_balance(BASE, DEFAULT_GAS_TANK).await;
     sponsored_transfers(

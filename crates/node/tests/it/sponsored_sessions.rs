@@ -78,12 +78,7 @@ fn transfers(to: Address, amount: U256) -> QuoteParams {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sponsored_session_use_and_enable_and_use_with_the_rust_sdk() {
     let node = TestNode::start_with(120, with_gas_tanks).await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("node serves");
+    let running = node.serve().await;
     let url = running.url();
     let tanks = node.devnet.gas_tanks();
     let keys = node.devnet.test_keys();

@@ -46,12 +46,7 @@ async fn funded(node: &TestNode, key: usize, index: u64) -> Account {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_userop_waits_for_its_lower_bound_then_executes() {
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let running = node.serve().await;
     let account = funded(&node, 1, 21).await;
     let recipient = Address::repeat_byte(0x21);
     let mut later = account
@@ -101,12 +96,7 @@ async fn a_userop_waits_for_its_lower_bound_then_executes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_userop_past_its_upper_bound_fails_with_a_reason() {
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let running = node.serve().await;
     let account = funded(&node, 2, 22).await;
     let recipient = Address::repeat_byte(0x22);
     let on_time = account
@@ -153,12 +143,7 @@ async fn a_userop_past_its_upper_bound_fails_with_a_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cleanup_userop_runs_after_the_others() {
     let node = TestNode::start().await;
-    let running = node
-        .node
-        .clone()
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let running = node.serve().await;
     let account = funded(&node, 3, 23).await;
     let (recipient, sweep) = (Address::repeat_byte(0x23), Address::repeat_byte(0x24));
     // The regular userOp runs late on Optimism; the cleanup's own window is open from the start.
