@@ -52,6 +52,18 @@ impl Clock for SystemClock {
             }
         }
     }
+
+    /// The wall clock's seconds, not the strictly increasing readings: those run ahead of real
+    /// time when the clock is read faster than once a millisecond (thousands of nonce keys in a
+    /// burst), and time bounds taken from them would lie in the future, so a node would hold the
+    /// userOps back until real time caught up. (The TypeScript SDK likewise takes bounds from
+    /// `Date.now()` and only its nonce keys from its nonce manager.)
+    fn now_secs(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .unwrap_or(0)
+    }
 }
 
 /// A clock that starts at a fixed time and advances by one millisecond per reading.
@@ -88,6 +100,24 @@ mod tests {
     fn system_clock_never_repeats() {
         let readings: Vec<u64> = (0..1000).map(|_| SystemClock.now_millis()).collect();
         assert!(readings.windows(2).all(|pair| pair[1] > pair[0]));
+    }
+
+    #[test]
+    fn system_clock_seconds_follow_the_wall_clock_after_a_burst_of_readings() {
+        // 20,000 readings in a tight loop push the strictly increasing readings seconds ahead
+        // of real time; the seconds used for time bounds must not follow them.
+        for _ in 0..20_000 {
+            SystemClock.now_millis();
+        }
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let secs = SystemClock.now_secs();
+        assert!(
+            secs <= wall + 1 && secs + 1 >= wall,
+            "{secs} vs wall {wall}"
+        );
     }
 
     #[test]
