@@ -65,8 +65,6 @@ const TRIGGER_FEE_BUDGET: u64 = 5 * USDC;
 const MAX_PAYMENT: u64 = 3 * USDC;
 /// The most the granted (ENABLE_AND_USE) permission may pay the node in fees.
 const GRANT_MAX_PAYMENT: u64 = USDC;
-/// How far in the past each userOp's execution window opens (see [`Demo::params`]).
-const CLOCK_SLACK: u64 = 30;
 /// How long to wait for a supertransaction to be final.
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -98,17 +96,11 @@ impl Demo<'_> {
         }
     }
 
-    /// Quote parameters paying in USDC on the fee chain, with each userOp's window opened
-    /// [`CLOCK_SLACK`] seconds in the past.
-    ///
-    /// The SDK opens the window at the wall clock's second; an anvil chain's next block can
-    /// carry a timestamp a second behind it on a busy machine, and the EntryPoint then refuses
-    /// the userOp as not due yet (AA22). Backdating the start keeps the demo independent of
-    /// that skew; the window still closes the SDK's default time after it opens.
+    /// Quote parameters paying in USDC on the fee chain, with the SDK's default time bounds
+    /// (the window opens now; a chain whose clock lags a second behind is waited for by the
+    /// node's executor).
     fn params(&self) -> QuoteParams {
-        QuoteParams::new()
-            .fee_token(self.fee())
-            .lower_bound_timestamp(Self::now() - CLOCK_SLACK)
+        QuoteParams::new().fee_token(self.fee())
     }
 
     fn now() -> u64 {
