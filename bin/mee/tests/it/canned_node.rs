@@ -105,33 +105,7 @@ pub(crate) fn info() -> Value {
 
 /// The quote of the recorded two-chain supertransaction.
 fn recorded_quote() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/vectors/quote-requests.json"
-    );
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let case = file["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|case| case["name"] == "simple_deployed_two_chains_batched")
-        .unwrap();
-    let mut quote = case["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["path"] == "/exec")
-        .unwrap()["bodyVerbatim"]
-        .clone();
-    for added in [
-        "signature",
-        "meeVersions",
-        "isEIP712TrustedSponsorshipSupported",
-    ] {
-        quote.as_object_mut().unwrap().remove(added);
-    }
-    quote["paymentInfo"]["tokenWeiAmount"] = json!("1234567");
-    quote
+    crate::recorded_quote("simple_deployed_two_chains_batched", "1234567")
 }
 
 /// The explorer entry with each userOp's `(status, confirmed, error)`.

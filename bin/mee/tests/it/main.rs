@@ -32,6 +32,40 @@ const MEE_ENV: [&str; 8] = [
     "RUST_LOG",
 ];
 
+/// The quote of a flow the TypeScript SDK recorded (`tests/vectors/quote-requests.json`): the
+/// `exec` body of case `name` without what the client adds to the node's quote, its fee set to
+/// `fee` (base units).
+pub(crate) fn recorded_quote(name: &str, fee: &str) -> serde_json::Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/vectors/quote-requests.json"
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["name"] == name)
+        .unwrap_or_else(|| panic!("no recorded case {name}"));
+    let mut quote = case["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "/exec")
+        .unwrap()["bodyVerbatim"]
+        .clone();
+    for added in [
+        "signature",
+        "meeVersions",
+        "isEIP712TrustedSponsorshipSupported",
+    ] {
+        quote.as_object_mut().unwrap().remove(added);
+    }
+    quote["paymentInfo"]["tokenWeiAmount"] = serde_json::json!(fee);
+    quote
+}
+
 /// `mee` with a clean environment.
 pub(crate) fn mee() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mee"));

@@ -93,33 +93,8 @@ async fn as_account(chain: &DevnetChain, account: Address, to: Address, data: Ve
 
 /// The quote the canned node answers: a recorded two-chain session quote, paid by `account`.
 fn canned_quote(account: Address) -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/vectors/quote-requests.json"
-    );
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let case = file["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|case| case["name"] == "session_enable_and_use_two_chains")
-        .unwrap();
-    let mut quote = case["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["path"] == "/exec")
-        .unwrap()["bodyVerbatim"]
-        .clone();
-    for added in [
-        "signature",
-        "meeVersions",
-        "isEIP712TrustedSponsorshipSupported",
-    ] {
-        quote.as_object_mut().unwrap().remove(added);
-    }
+    let mut quote = crate::recorded_quote("session_enable_and_use_two_chains", "1500000");
     quote["paymentInfo"]["sender"] = json!(account);
-    quote["paymentInfo"]["tokenWeiAmount"] = json!("1500000");
     quote["paymentInfo"]
         .as_object_mut()
         .unwrap()
@@ -410,33 +385,8 @@ async fn session_use_against_a_canned_node() {
 
 /// A recorded owner quote (two chains), paid by `account`.
 fn owner_quote(account: Address) -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/vectors/quote-requests.json"
-    );
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let case = file["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|case| case["name"] == "simple_deployed_two_chains_batched")
-        .unwrap();
-    let mut quote = case["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["path"] == "/exec")
-        .unwrap()["bodyVerbatim"]
-        .clone();
-    for added in [
-        "signature",
-        "meeVersions",
-        "isEIP712TrustedSponsorshipSupported",
-    ] {
-        quote.as_object_mut().unwrap().remove(added);
-    }
+    let mut quote = crate::recorded_quote("simple_deployed_two_chains_batched", "2500000");
     quote["paymentInfo"]["sender"] = json!(account);
-    quote["paymentInfo"]["tokenWeiAmount"] = json!("2500000");
     quote
 }
 
