@@ -245,10 +245,7 @@ fn the_demo_runs_the_whole_flow_and_reports_what_the_chains_say() {
     let summary = &report["summary"];
     assert_eq!(summary["steps"], 14);
     assert_eq!(summary["rejected_as_expected"], 4);
-    assert_eq!(
-        summary["done"].as_u64().unwrap() + summary["skipped"].as_u64().unwrap(),
-        10
-    );
+    assert_eq!(summary["done"], 10);
     let fees: u128 = report["steps"]
         .as_array()
         .unwrap()

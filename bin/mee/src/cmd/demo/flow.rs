@@ -333,8 +333,7 @@ impl Demo<'_> {
         Ok(step)
     }
 
-    /// The same permission with the fee paid by a sponsor. Runs when the node offers
-    /// sponsorship; otherwise the step is skipped with the node's answer as the reason.
+    /// The same permission with the fee paid by a sponsor: the node's gas tank.
     pub(crate) async fn use_sponsored(&self) -> anyhow::Result<StepReport> {
         let started = Started::now();
         let mut step = StepReport::new(

@@ -78,13 +78,12 @@ impl DemoArgs {
         }
         let summary = &report.summary;
         println!(
-            "Demo finished in {:.1} s: {} steps ({} done, {} refused as expected, {} skipped), {} \
+            "Demo finished in {:.1} s: {} steps ({} done, {} refused as expected), {} \
              supertransactions, {} USDC in fees.",
             summary.elapsed_ms as f64 / 1000.0,
             summary.steps,
             summary.done,
             summary.rejected_as_expected,
-            summary.skipped,
             summary.supertransactions,
             report::usdc(summary.fees_paid)
         );
@@ -92,13 +91,6 @@ impl DemoArgs {
             "Account {} (owner {}, session key {}) on chains {:?}.",
             report.account, report.owner, report.session_key, report.chains
         );
-        for step in report
-            .steps
-            .iter()
-            .filter(|step| step.outcome == Outcome::Skipped)
-        {
-            println!("Skipped: {}: {}", step.name, step.notes.join("; "));
-        }
         Ok(())
     }
 }
@@ -269,7 +261,6 @@ async fn run_steps(
         steps: steps.len(),
         done: count(Outcome::Done),
         rejected_as_expected: count(Outcome::Rejected),
-        skipped: count(Outcome::Skipped),
         supertransactions: supertransactions.len(),
         fees_paid: supertransactions
             .iter()

@@ -27,7 +27,6 @@ pub(crate) struct Summary {
     pub(crate) steps: usize,
     pub(crate) done: usize,
     pub(crate) rejected_as_expected: usize,
-    pub(crate) skipped: usize,
     pub(crate) supertransactions: usize,
     #[serde(serialize_with = "decimal")]
     pub(crate) fees_paid: U256,
@@ -42,8 +41,6 @@ pub(crate) enum Outcome {
     Done,
     /// It was meant to be refused, and was.
     Rejected,
-    /// It could not run here (the reason says why).
-    Skipped,
 }
 
 /// One step.
@@ -192,7 +189,6 @@ pub(crate) fn print_step(quiet: bool, number: usize, total: usize, step: &StepRe
     let tag = match step.outcome {
         Outcome::Done => "ok",
         Outcome::Rejected => "refused, as expected",
-        Outcome::Skipped => "SKIPPED",
     };
     eprintln!(
         "[{number}/{total}] {} — {tag} ({:.1} s)",
