@@ -4,7 +4,6 @@
 use std::{path::Path, sync::Arc};
 
 use alloy::primitives::{Address, B256, Signature, eip191_hash_message};
-use mee_devnet::Devnet;
 use mee_primitives::{ChainDigest, SessionDetails, SmartSessionMode, session::multichain_digest};
 use serde_json::Value;
 
@@ -44,17 +43,8 @@ fn read_details(path: &Path) -> Vec<SessionDetails> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn accounts_grant_and_status_on_a_devnet() {
-    let devnet = Devnet::builder()
-        .chain_ids([8453, 10])
-        .spawn()
-        .await
-        .expect("devnet starts");
-    let rpc = devnet
-        .chains()
-        .iter()
-        .map(|chain| format!("{}={}", chain.chain_id(), chain.rpc_url()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let devnet = crate::two_chain_devnet().await;
+    let rpc = crate::rpc_list(&devnet);
     let keys = devnet.test_keys();
     let owner = &keys[0];
     let session_key = &keys[1];

@@ -19,12 +19,7 @@ async fn chains_the_node_does_not_serve_are_named() {
         .spawn()
         .await
         .expect("devnet starts");
-    let rpc = devnet
-        .chains()
-        .iter()
-        .map(|chain| format!("{}={}", chain.chain_id(), chain.rpc_url()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let rpc = crate::rpc_list(&devnet);
     let owner = &devnet.test_keys()[6];
     // The canned node serves 8453 and 10, and takes fees on 8453 only.
     let answer: Answer = Arc::new(|method, path| match (method, path) {

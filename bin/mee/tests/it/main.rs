@@ -32,6 +32,25 @@ const MEE_ENV: [&str; 8] = [
     "RUST_LOG",
 ];
 
+/// A devnet of Base and Optimism (8453, 10), the two chains the CLI tests use.
+pub(crate) async fn two_chain_devnet() -> mee_devnet::Devnet {
+    mee_devnet::Devnet::builder()
+        .chain_ids([8453, 10])
+        .spawn()
+        .await
+        .expect("devnet starts")
+}
+
+/// `devnet`'s RPC endpoints as `mee` reads them from `--rpc` / `MEE_RPC`: `id=url,…`.
+pub(crate) fn rpc_list(devnet: &mee_devnet::Devnet) -> String {
+    devnet
+        .chains()
+        .iter()
+        .map(|chain| format!("{}={}", chain.chain_id(), chain.rpc_url()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The quote of a flow the TypeScript SDK recorded (`tests/vectors/quote-requests.json`): the
 /// `exec` body of case `name` without what the client adds to the node's quote, its fee set to
 /// `fee` (base units).

@@ -113,19 +113,10 @@ fn start_node(devnet: &Devnet, dir: &TempDir) -> (NodeProcess, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_flow_through_a_node() {
-    let devnet = Devnet::builder()
-        .chain_ids([8453, 10])
-        .spawn()
-        .await
-        .expect("devnet starts");
+    let devnet = crate::two_chain_devnet().await;
     let tmp = TempDir::new();
     let (_node, url) = start_node(&devnet, &tmp);
-    let rpc = devnet
-        .chains()
-        .iter()
-        .map(|chain| format!("{}={}", chain.chain_id(), chain.rpc_url()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let rpc = crate::rpc_list(&devnet);
     let keys = devnet.test_keys();
     let (owner, session_key) = (&keys[4], &keys[5]);
     let owner_env = |command: &mut std::process::Command| {

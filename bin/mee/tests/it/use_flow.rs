@@ -16,7 +16,7 @@ use alloy::{
     sol_types::{SolCall, SolError},
 };
 use mee_contracts::{sessions::SmartSession, tokens::TestUSDC};
-use mee_devnet::{Devnet, DevnetChain};
+use mee_devnet::DevnetChain;
 use mee_primitives::{
     SessionDetails,
     account::NexusDeployment,
@@ -168,17 +168,8 @@ fn modes(exec: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_use_against_a_canned_node() {
-    let devnet = Devnet::builder()
-        .chain_ids([8453, 10])
-        .spawn()
-        .await
-        .expect("devnet starts");
-    let rpc = devnet
-        .chains()
-        .iter()
-        .map(|chain| format!("{}={}", chain.chain_id(), chain.rpc_url()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let devnet = crate::two_chain_devnet().await;
+    let rpc = crate::rpc_list(&devnet);
     let keys = devnet.test_keys();
     let (owner, session_key, funder) = (&keys[0], &keys[1], keys[3].address);
     let base = devnet.chain(8453).unwrap();
@@ -403,17 +394,8 @@ fn call_data(request: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prepare_and_revoke_against_a_canned_node() {
-    let devnet = Devnet::builder()
-        .chain_ids([8453, 10])
-        .spawn()
-        .await
-        .expect("devnet starts");
-    let rpc = devnet
-        .chains()
-        .iter()
-        .map(|chain| format!("{}={}", chain.chain_id(), chain.rpc_url()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let devnet = crate::two_chain_devnet().await;
+    let rpc = crate::rpc_list(&devnet);
     let keys = devnet.test_keys();
     let (owner, funder) = (&keys[2], keys[3].address);
     let base = devnet.chain(8453).unwrap();
